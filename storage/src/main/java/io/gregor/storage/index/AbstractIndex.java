@@ -41,6 +41,7 @@ abstract class AbstractIndex implements AutoCloseable {
         if (capacity < entrySize)
             throw new IllegalArgumentException("max index size " + maxIndexSize + " holds no entry of " + entrySize + " bytes");
         region = MappedRegion.map(path, capacity, !writable);
+        region.assumeAllocated(roundDown(length));
         buf = region.sharedView();
         maxEntries = writable ? (int) (capacity / entrySize) : entries;
     }
@@ -81,9 +82,11 @@ abstract class AbstractIndex implements AutoCloseable {
         return (int) relative;
     }
 
-    protected void checkRoom() {
+    /** Checks there is a free slot and that the disk backs it (see {@link MappedRegion#ensureAllocated}). */
+    protected void checkRoom() throws IOException {
         if (entries >= maxEntries)
             throw new IllegalStateException("index " + path + " is full (" + entries + " entries)");
+        region.ensureAllocated((long) (entries + 1) * entrySize, 64 * 1024);
     }
 
     /**

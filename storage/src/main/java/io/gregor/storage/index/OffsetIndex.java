@@ -31,7 +31,7 @@ public final class OffsetIndex extends AbstractIndex {
         return entries == 0 ? baseOffset : offsetAt(entries - 1);
     }
 
-    public void append(long offset, int position) {
+    public void append(long offset, int position) throws IOException {
         checkRoom();
         if (entries > 0 && offset <= lastOffset())
             throw new IllegalArgumentException("offset " + offset + " is not larger than the last indexed offset "

@@ -43,7 +43,7 @@ public final class TimeIndex extends AbstractIndex {
     }
 
     /** Appends unless the timestamp does not rise above the last entry's. */
-    public void maybeAppend(long timestamp, long offset) {
+    public void maybeAppend(long timestamp, long offset) throws IOException {
         if (entries > 0 && timestamp <= lastTimestamp())
             return;
         checkRoom();

@@ -28,6 +28,8 @@ import io.gregor.storage.record.BatchValidator;
 public final class LogSegment implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LogSegment.class);
     private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(64 * 1024).asReadOnlyBuffer();
+    /** Disk space is reserved this far ahead of the appends (see {@link MappedRegion#ensureAllocated}). */
+    private static final long ALLOCATION_CHUNK = 1024 * 1024;
 
     private final Path dir;
     private final long baseOffset;
@@ -57,6 +59,7 @@ public final class LogSegment implements AutoCloseable {
         this.data = data;
         this.buf = data.sharedView();
         this.size = size;
+        data.assumeAllocated(size);
         this.offsetIndex = offsetIndex;
         this.timeIndex = timeIndex;
         this.offsetOfMaxTimestampSoFar = baseOffset;
@@ -184,11 +187,13 @@ public final class LogSegment implements AutoCloseable {
      * @param logAppendTime timestamp to stamp as LogAppendTime, or -1 to keep the producer's CreateTime
      * @param validator     recomputes the CRC when stamping LogAppendTime
      */
-    public void append(ByteBuffer records, long firstOffset, int leaderEpoch, long logAppendTime, BatchValidator validator) {
+    public void append(ByteBuffer records, long firstOffset, int leaderEpoch, long logAppendTime, BatchValidator validator)
+            throws IOException {
         int start = size;
         int length = records.remaining();
         if (!canFit(length))
             throw new IllegalStateException("segment " + data.path() + " cannot take " + length + " more bytes");
+        data.ensureAllocated((long) start + length, ALLOCATION_CHUNK);
         buf.put(start, records, records.position(), length);
         int end = start + length;
         long nextOffset = firstOffset;
@@ -208,7 +213,7 @@ public final class LogSegment implements AutoCloseable {
         size = end;
     }
 
-    private void indexBatch(int pos, int batchSize) {
+    private void indexBatch(int pos, int batchSize) throws IOException {
         long lastOffset = BatchHeader.lastOffset(buf, pos);
         long maxTimestamp = BatchHeader.maxTimestamp(buf, pos);
         if (rollingBasedTimestamp < 0)
@@ -390,6 +395,7 @@ public final class LogSegment implements AutoCloseable {
     private void reopenWritable() throws IOException {
         MappedRegion old = data;
         data = MappedRegion.map(old.path(), Math.max(activeCapacity, size), false);
+        data.assumeAllocated(size);
         buf = data.sharedView();
         old.close();
         offsetIndex.makeWritable();
@@ -456,7 +462,7 @@ public final class LogSegment implements AutoCloseable {
         timeIndex.makeReadOnly();
     }
 
-    private void appendFinalTimeIndexEntry() {
+    private void appendFinalTimeIndexEntry() throws IOException {
         if (maxTimestampSoFar >= 0 && maxTimestampSoFar > timeIndex.lastTimestamp()
                 && timeIndex.entries() < timeIndex.maxEntries())
             timeIndex.maybeAppend(maxTimestampSoFar, offsetOfMaxTimestampSoFar);

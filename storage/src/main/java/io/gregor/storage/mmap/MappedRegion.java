@@ -32,6 +32,9 @@ public final class MappedRegion implements AutoCloseable {
     private final ByteBuffer view;
     private final boolean readOnly;
     private boolean closed;
+    private long allocated;
+
+    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(1024 * 1024).asReadOnlyBuffer();
 
     private MappedRegion(Path path, MappedFile mappedFile, MappedBytesStore store, ReferenceOwner owner, boolean readOnly) {
         this.path = path;
@@ -155,7 +158,33 @@ public final class MappedRegion implements AutoCloseable {
      */
     public void cutAndExtend(long length) throws IOException {
         truncateFile(length);
+        allocated = Math.min(allocated, length);
         mappedFile.raf().setLength(capacity());
+    }
+
+    /** Declares that the first {@code length} bytes hold data, so {@link #ensureAllocated} never overwrites them. */
+    public void assumeAllocated(long length) {
+        allocated = Math.max(allocated, length);
+    }
+
+    /**
+     * Makes sure disk blocks back the file up to {@code upTo}, reserving {@code chunk} bytes ahead
+     * at a time, by writing zeros through the file channel. Writing into a sparse mapping instead
+     * would fault with SIGBUS on a full disk, which the JVM reports as an InternalError at some
+     * later, unrelated instruction; a write reports ENOSPC as an IOException right here.
+     */
+    public void ensureAllocated(long upTo, long chunk) throws IOException {
+        if (upTo <= allocated)
+            return;
+        long target = Math.min(capacity(), Math.max(upTo, allocated + chunk));
+        FileChannel channel = channel();
+        long position = allocated;
+        while (position < target) {
+            ByteBuffer zeros = ZEROS.duplicate();
+            zeros.limit((int) Math.min(zeros.capacity(), target - position));
+            position += channel.write(zeros, position);
+        }
+        allocated = target;
     }
 
     /** Records that the file was renamed; the mapping follows the inode, not the name. */
