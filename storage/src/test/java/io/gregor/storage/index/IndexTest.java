@@ -36,7 +36,7 @@ class IndexTest {
     }
 
     @Test
-    void anOffsetIndexReopensReadOnlyWithItsEntriesAndIsBigEndianLikeKafka() throws IOException {
+    void anOffsetIndexReopensReadOnlyWithItsEntriesAndIsBigEndianLikeKafka() throws Exception {
         Path path = dir.resolve("00000000000000000000.index");
         OffsetIndex index = new OffsetIndex(path, 0, 1024, true);
         index.append(7, 4096);
@@ -63,7 +63,7 @@ class IndexTest {
     }
 
     @Test
-    void timeIndexKeepsOnlyRisingTimestampsAndKeepsASlotForTheRollEntry() throws IOException {
+    void timeIndexKeepsOnlyRisingTimestampsAndKeepsASlotForTheRollEntry() throws Exception {
         TimeIndex index = new TimeIndex(dir.resolve("00000000000000000000.timeindex"), 0, 12 * 4, true);
         index.maybeAppend(1000, 9);
         index.maybeAppend(1000, 19);
