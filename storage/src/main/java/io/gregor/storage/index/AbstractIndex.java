@@ -20,6 +20,8 @@ abstract class AbstractIndex implements AutoCloseable {
     protected final long baseOffset;
     private final int entrySize;
     private final int maxIndexSize;
+    /** The file's length before a writable mapping grew it: what the sanity check judges. */
+    private final long lengthAtOpen;
     private Path path;
     private volatile MappedRegion region;
     protected ByteBuffer buf;
@@ -32,6 +34,7 @@ abstract class AbstractIndex implements AutoCloseable {
         this.entrySize = entrySize;
         this.maxIndexSize = maxIndexSize;
         long length = Files.exists(path) ? Files.size(path) : 0;
+        this.lengthAtOpen = length;
         this.entries = (int) (length / entrySize);
         map(writable, length);
     }
@@ -174,13 +177,8 @@ abstract class AbstractIndex implements AutoCloseable {
     public abstract void sanityCheck() throws CorruptIndexException;
 
     protected void checkLength() throws CorruptIndexException {
-        try {
-            long length = region.readOnly() ? Files.size(path) : sizeInBytes();
-            if (length % entrySize != 0)
-                throw new CorruptIndexException("index file " + path + " has length " + length
-                    + ", which is not a multiple of " + entrySize);
-        } catch (IOException e) {
-            throw new CorruptIndexException("cannot read " + path + ": " + e.getMessage());
-        }
+        if (lengthAtOpen % entrySize != 0)
+            throw new CorruptIndexException("index file " + path + " has length " + lengthAtOpen
+                + ", which is not a multiple of " + entrySize);
     }
 }

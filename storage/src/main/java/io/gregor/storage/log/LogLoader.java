@@ -121,9 +121,11 @@ public final class LogLoader {
         for (long baseOffset : baseOffsets) {
             boolean active = baseOffset == last;
             boolean recover = firstUnflushed != null && baseOffset >= firstUnflushed;
-            LogSegment segment = recover || !indexesExist(baseOffset)
-                ? LogSegment.open(dir, baseOffset, config, time.milliseconds(), true)
-                : LogSegment.open(dir, baseOffset, config, time.milliseconds(), active);
+            if (!indexesExist(baseOffset)) {
+                log.warn("Rebuilding the indexes of segment {} of {}: index files are missing", baseOffset, topicPartition);
+                recover = true;
+            }
+            LogSegment segment = LogSegment.open(dir, baseOffset, config, time.milliseconds(), recover || active);
             segments.put(baseOffset, segment);
             if (!recover) {
                 try {

@@ -294,6 +294,8 @@ public final class LogSegment implements AutoCloseable {
      * valid batch. Returns the number of bytes cut.
      */
     public int recover(BatchValidator validator, BatchVisitor visitor) throws IOException {
+        if (data.readOnly())
+            reopenWritable();
         offsetIndex.reset();
         timeIndex.reset();
         bytesSinceLastIndexEntry = 0;
@@ -334,8 +336,6 @@ public final class LogSegment implements AutoCloseable {
                 log.warn("Found invalid bytes at position {} of {}: {}. Truncating the segment to its {} valid bytes",
                     pos, data.path(), invalid, pos);
             }
-            if (data.readOnly())
-                reopenWritable();
             // Recovery runs before any reader exists, so the stale tail can be cut from the file
             // itself instead of being zeroed page by page through the mapping.
             data.cutAndExtend(pos);
@@ -411,7 +411,11 @@ public final class LogSegment implements AutoCloseable {
         bytesSinceLastIndexEntry = 0;
         int limit = size;
         int lastIndexed = offsetIndex.entries() == 0 ? 0 : offsetIndex.positionAt(offsetIndex.entries() - 1);
-        for (int pos = 0; pos < limit; ) {
+        for (int pos = 0; limit - pos >= BatchHeader.SIZE; ) {
+            int batchSize = BatchHeader.sizeInBytes(buf, pos);
+            // Unrecovered data (a crashed active segment, garbage at the tail) ends the walk; recover() cuts it.
+            if (batchSize < BatchHeader.SIZE || batchSize > limit - pos)
+                break;
             long maxTimestamp = BatchHeader.maxTimestamp(buf, pos);
             if (rollingBasedTimestamp < 0)
                 rollingBasedTimestamp = maxTimestamp;
@@ -419,7 +423,6 @@ public final class LogSegment implements AutoCloseable {
                 maxTimestampSoFar = maxTimestamp;
                 offsetOfMaxTimestampSoFar = BatchHeader.lastOffset(buf, pos);
             }
-            int batchSize = BatchHeader.sizeInBytes(buf, pos);
             if (pos >= lastIndexed)
                 bytesSinceLastIndexEntry += batchSize;
             pos += batchSize;
