@@ -342,11 +342,7 @@ public final class LogManager implements AutoCloseable {
                 log.warn("Could not flush {} at shutdown: {}", partitionLog, e.getMessage());
             }
         }
-        try {
-            scheduler.close();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        scheduler.close();
         checkpointRecoveryPoints();
         checkpointLogStartOffsets();
         checkpointHighWatermarks();

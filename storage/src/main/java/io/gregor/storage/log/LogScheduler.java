@@ -50,9 +50,13 @@ public final class LogScheduler implements Scheduler, AutoCloseable {
 
     /** Runs delayed deletions now instead of dropping them, so no file outlives a clean shutdown. */
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         for (Runnable pending : executor.shutdownNow())
             pending.run();
-        executor.awaitTermination(30, TimeUnit.SECONDS);
+        try {
+            executor.awaitTermination(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

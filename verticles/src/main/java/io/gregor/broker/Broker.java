@@ -1,0 +1,287 @@
+package io.gregor.broker;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.utils.Time;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.gregor.broker.api.AlterConfigsHandler;
+import io.gregor.broker.api.ApiVersionsHandler;
+import io.gregor.broker.api.Apis;
+import io.gregor.broker.api.BrokerSettings;
+import io.gregor.broker.api.CreatePartitionsHandler;
+import io.gregor.broker.api.CreateTopicsHandler;
+import io.gregor.broker.api.DeleteRecordsHandler;
+import io.gregor.broker.api.DeleteTopicsHandler;
+import io.gregor.broker.api.DescribeClusterHandler;
+import io.gregor.broker.api.DescribeConfigsHandler;
+import io.gregor.broker.api.DescribeLogDirsHandler;
+import io.gregor.broker.api.FetchHandler;
+import io.gregor.broker.api.IncrementalAlterConfigsHandler;
+import io.gregor.broker.api.InitProducerIdHandler;
+import io.gregor.broker.api.ListOffsetsHandler;
+import io.gregor.broker.api.MetadataHandler;
+import io.gregor.broker.api.OffsetForLeaderEpochHandler;
+import io.gregor.broker.api.ProduceHandler;
+import io.gregor.broker.config.BrokerConfig;
+import io.gregor.broker.config.Listener;
+import io.gregor.broker.config.ZookeeperConnect;
+import io.gregor.broker.log.LocalCodec;
+import io.gregor.broker.log.LogShard;
+import io.gregor.broker.log.LogShards;
+import io.gregor.broker.metadata.BrokerEndpoint;
+import io.gregor.broker.metadata.MetadataCache;
+import io.gregor.broker.metadata.MetadataImage;
+import io.gregor.broker.metadata.TopicConfigs;
+import io.gregor.broker.metadata.ZkTopicManager;
+import io.gregor.broker.network.ApiRegistry;
+import io.gregor.broker.network.NetworkVerticle;
+import io.gregor.broker.producer.ProducerIdManager;
+import io.gregor.coordination.zk.BrokerRegistration;
+import io.gregor.coordination.zk.EmbeddedZooKeeper;
+import io.gregor.coordination.zk.TopicAssignment;
+import io.gregor.coordination.zk.ZkMetadataStore;
+import io.gregor.storage.log.LogConfig;
+import io.gregor.storage.log.LogManager;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.spi.cluster.zookeeper.ZookeeperClusterManager;
+
+/**
+ * One Gregor broker: ZooKeeper (embedded or not), the clustered Vert.x node, the log manager,
+ * the log shards and the network verticles, started in that order and stopped in reverse.
+ */
+public final class Broker implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Broker.class);
+    private static final long START_TIMEOUT_S = 120;
+
+    private final BrokerConfig config;
+    private EmbeddedZooKeeper embeddedZooKeeper;
+    private ZkMetadataStore store;
+    private Vertx vertx;
+    private LogManager logManager;
+    private final List<String> shardDeployments = new ArrayList<>();
+    private String networkDeployment;
+    private int brokerId;
+    private Listener listener;
+    private boolean closed;
+
+    private Broker(BrokerConfig config) {
+        this.config = config;
+    }
+
+    /** Starts a broker and returns once it serves clients; a failure stops whatever had started. */
+    public static Broker start(BrokerConfig config) throws Exception {
+        Broker broker = new Broker(config);
+        try {
+            broker.startup();
+            return broker;
+        } catch (Exception | Error e) {
+            broker.close();
+            throw e;
+        }
+    }
+
+    public int brokerId() {
+        return brokerId;
+    }
+
+    /** The client listener as bound (a configured port 0 is replaced by the port chosen). */
+    public Listener listener() {
+        return listener;
+    }
+
+    public Vertx vertx() {
+        return vertx;
+    }
+
+    private void startup() throws Exception {
+        long started = System.nanoTime();
+        ZookeeperConnect zookeeper = connectZooKeeper();
+        store = ZkMetadataStore.connect(zookeeper.connectString(), config.zookeeperSessionTimeoutMs(),
+            config.zookeeperConnectionTimeoutMs());
+        store.ensurePersistentPaths();
+        String clusterId = store.getOrCreateClusterId();
+        brokerId = resolveBrokerId();
+        BrokerMetaProperties.checkAndWrite(config.logDirs(), brokerId, clusterId);
+        listener = bindableListener(config.listeners().get(0));
+        vertx = startVertx(zookeeper);
+        vertx.eventBus().registerCodec(new LocalCodec());
+
+        Map<String, String> brokerConfigs = config.effectiveValues();
+        TopicConfigs topicConfigs = new TopicConfigs(brokerConfigs);
+        LogConfig brokerLogConfig = config.defaultLogConfig();
+        Map<String, Map<String, String>> overrides = topicOverrides();
+        logManager = new LogManager(config.logManagerConfig(),
+            topic -> topicConfigs.logConfig(brokerLogConfig, overrides.getOrDefault(topic, Map.of())),
+            Time.SYSTEM, (dir, reason) -> log.error("Log directory {} went offline: {}", dir, reason));
+        logManager.startup();
+
+        int shards = config.numIoThreads();
+        for (int i = 0; i < shards; i++)
+            shardDeployments.add(await(vertx.deployVerticle(new LogShard(i, logManager, config.logRetentionCheckIntervalMs()))));
+        LogShards logShards = new LogShards(vertx.eventBus(), shards);
+
+        int controllerId = store.tryElectController(brokerId) ? brokerId : store.controllerId();
+        Listener advertised = advertisedListener();
+        BrokerEndpoint self = new BrokerEndpoint(brokerId, advertised.host(), advertised.port(), null);
+        MetadataCache cache = new MetadataCache(new MetadataImage(clusterId, controllerId, List.of(self), Map.of()));
+        ZkTopicManager topics = new ZkTopicManager(vertx, store, cache, logShards, topicConfigs, brokerLogConfig, brokerId,
+            config.deleteTopicEnable());
+        await(topics.loadAll());
+
+        BrokerSettings settings = new BrokerSettings(brokerId, config.autoCreateTopicsEnable(), config.numPartitions(),
+            (short) config.defaultReplicationFactor(), config.deleteTopicEnable(), config.fetchMaxBytes(),
+            brokerConfigs, brokerConfigs);
+        Apis apis = new Apis(vertx, settings, cache, logShards, topics);
+        ProducerIdManager producerIds = new ProducerIdManager(vertx, store.client(), brokerId);
+        NetworkVerticle.Settings network = new NetworkVerticle.Settings(listener.bindHost(), listener.port(),
+            config.socketSendBufferBytes(), config.socketReceiveBufferBytes(), config.socketRequestMaxBytes(),
+            () -> apiRegistry(apis, producerIds));
+        networkDeployment = await(vertx.deployVerticle(() -> new NetworkVerticle(network),
+            new DeploymentOptions().setInstances(config.numNetworkThreads())));
+
+        store.registerBroker(new BrokerRegistration(brokerId, advertised.host(), advertised.port()));
+        log.info("[Gregor id={}] started in {} ms, listening on {}", brokerId,
+            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), advertised);
+    }
+
+    private ApiRegistry apiRegistry(Apis apis, ProducerIdManager producerIds) {
+        ApiRegistry registry = new ApiRegistry();
+        registry.register(ApiKeys.API_VERSIONS, 0, new ApiVersionsHandler(registry::apiVersions))
+            .register(ApiKeys.METADATA, 0, new MetadataHandler(apis))
+            .register(ApiKeys.PRODUCE, 3, new ProduceHandler(apis))
+            .register(ApiKeys.FETCH, 4, new FetchHandler(apis))
+            .register(ApiKeys.LIST_OFFSETS, 1, new ListOffsetsHandler(apis))
+            .register(ApiKeys.CREATE_TOPICS, 0, new CreateTopicsHandler(apis))
+            .register(ApiKeys.DELETE_TOPICS, 0, new DeleteTopicsHandler(apis))
+            .register(ApiKeys.CREATE_PARTITIONS, 0, new CreatePartitionsHandler(apis))
+            .register(ApiKeys.DESCRIBE_CONFIGS, 0, new DescribeConfigsHandler(apis))
+            .register(ApiKeys.ALTER_CONFIGS, 0, new AlterConfigsHandler(apis))
+            .register(ApiKeys.INCREMENTAL_ALTER_CONFIGS, 0, new IncrementalAlterConfigsHandler(apis))
+            .register(ApiKeys.DESCRIBE_CLUSTER, 0, new DescribeClusterHandler(apis))
+            .register(ApiKeys.DELETE_RECORDS, 0, new DeleteRecordsHandler(apis))
+            .register(ApiKeys.OFFSET_FOR_LEADER_EPOCH, 0, new OffsetForLeaderEpochHandler(apis))
+            .register(ApiKeys.DESCRIBE_LOG_DIRS, 0, new DescribeLogDirsHandler(apis, logManager))
+            .register(ApiKeys.INIT_PRODUCER_ID, 0, new InitProducerIdHandler(producerIds));
+        return registry;
+    }
+
+    private ZookeeperConnect connectZooKeeper() throws IOException {
+        if (config.zookeeperConnect().isPresent())
+            return config.zookeeperConnect().get();
+        embeddedZooKeeper = EmbeddedZooKeeper.start(config.zookeeperEmbeddedDataDir(), config.zookeeperEmbeddedPort());
+        log.info("Started the embedded ZooKeeper on {}", embeddedZooKeeper.connectString());
+        return new ZookeeperConnect(embeddedZooKeeper.connectString(), "/");
+    }
+
+    /** {@code broker.id=-1}: the id this broker had before (meta.properties), or a new one from ZooKeeper as Kafka does. */
+    private int resolveBrokerId() throws Exception {
+        if (config.brokerId() >= 0)
+            return config.brokerId();
+        int recorded = BrokerMetaProperties.recordedBrokerId(config.logDirs());
+        if (recorded >= 0)
+            return recorded;
+        int generated = store.client().setData().forPath("/brokers/seqid", new byte[0]).getVersion() + 1000;
+        log.info("Generated broker id {} (broker.id was -1)", generated);
+        return generated;
+    }
+
+    /** Port 0 means "any free port": picked once here so every network verticle and ZooKeeper agree on it. */
+    private static Listener bindableListener(Listener configured) throws IOException {
+        if (configured.port() != 0)
+            return configured;
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.bind(new InetSocketAddress(configured.bindHost(), 0));
+            return new Listener(configured.name(), configured.host(), probe.getLocalPort());
+        }
+    }
+
+    private Listener advertisedListener() {
+        Listener advertised = config.advertisedListeners().get(0);
+        return advertised.port() == 0 ? new Listener(advertised.name(), advertised.host(), listener.port()) : advertised;
+    }
+
+    /**
+     * Joins the Vert.x cluster through ZooKeeper. Its znodes live beside Kafka's under the chroot,
+     * in their own folder; the hosts go without the chroot, which Curator applies as a namespace.
+     */
+    private Vertx startVertx(ZookeeperConnect zookeeper) throws Exception {
+        String chroot = zookeeper.chroot().equals("/") ? "" : zookeeper.chroot().substring(1) + "/";
+        JsonObject zk = new JsonObject()
+            .put("zookeeperHosts", zookeeper.hosts())
+            .put("rootPath", chroot + "gregor-vertx")
+            .put("sessionTimeout", config.zookeeperSessionTimeoutMs())
+            .put("connectTimeout", config.zookeeperConnectionTimeoutMs())
+            .put("retry", new JsonObject().put("policy", "exponential_backoff").put("initialSleepTime", 100)
+                .put("intervalTimes", 2000).put("maxTimes", 5));
+        String host = config.clusterListenerHost();
+        EventBusOptions eventBus = new EventBusOptions().setHost(host).setPort(config.clusterListenerPort())
+            .setClusterPublicHost(host);
+        VertxOptions options = new VertxOptions().setEventBusOptions(eventBus);
+        return await(Vertx.builder().with(options).withClusterManager(new ZookeeperClusterManager(zk)).buildClustered());
+    }
+
+    private Map<String, Map<String, String>> topicOverrides() {
+        Map<String, Map<String, String>> overrides = new HashMap<>();
+        for (TopicAssignment topic : store.topics().values())
+            overrides.put(topic.topic(), store.topicConfigs(topic.topic()));
+        return overrides;
+    }
+
+    private static <T> T await(Future<T> future) throws Exception {
+        return future.toCompletionStage().toCompletableFuture().get(START_TIMEOUT_S, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Controlled shutdown: stop accepting clients, leave ZooKeeper, stop the shards, then flush and
+     * close every log cleanly so the next start needs no recovery.
+     */
+    @Override
+    public synchronized void close() {
+        if (closed)
+            return;
+        closed = true;
+        long started = System.nanoTime();
+        if (networkDeployment != null)
+            quietly("stopping the network", () -> await(vertx.undeploy(networkDeployment)));
+        if (store != null)
+            quietly("unregistering from ZooKeeper", () -> store.unregisterBroker(brokerId));
+        for (String shard : shardDeployments)
+            quietly("stopping a log shard", () -> await(vertx.undeploy(shard)));
+        if (logManager != null)
+            quietly("closing the logs", () -> logManager.close());
+        if (vertx != null)
+            quietly("leaving the cluster", () -> await(vertx.close()));
+        if (store != null)
+            quietly("closing the ZooKeeper client", () -> store.close());
+        if (embeddedZooKeeper != null)
+            quietly("stopping the embedded ZooKeeper", () -> embeddedZooKeeper.close());
+        log.info("[Gregor id={}] shut down in {} ms", brokerId, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+    }
+
+    private interface Step {
+        void run() throws Exception;
+    }
+
+    private static void quietly(String what, Step step) {
+        try {
+            step.run();
+        } catch (Exception e) {
+            log.warn("Error while {}: {}", what, e.toString());
+        }
+    }
+}

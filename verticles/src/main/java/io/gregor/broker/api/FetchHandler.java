@@ -1,0 +1,153 @@
+package io.gregor.broker.api;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.FetchResponseData;
+import org.apache.kafka.common.message.FetchResponseData.FetchableTopicResponse;
+import org.apache.kafka.common.message.FetchResponseData.PartitionData;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.MemoryRecords;
+import org.apache.kafka.common.requests.AbstractRequest;
+import org.apache.kafka.common.requests.FetchRequest;
+
+import io.gregor.broker.log.AwaitDataCommand;
+import io.gregor.broker.log.ReadCommand;
+import io.gregor.broker.metadata.MetadataImage;
+import io.gregor.broker.metadata.TopicImage;
+import io.gregor.broker.network.ApiHandler;
+import io.gregor.broker.network.RequestContext;
+import io.gregor.storage.log.LogSlice;
+import io.vertx.core.Future;
+
+/**
+ * Fetch, long-polled: read what is there; if that is less than {@code min_bytes}, park in the
+ * owning shards until an append arrives or {@code max_wait_ms} passes, then read again. No fetch
+ * sessions are created (session id 0), so clients keep sending full requests, which Kafka allows.
+ * Record bytes go from the mapped segments to the socket without a copy.
+ */
+public final class FetchHandler implements ApiHandler {
+    private final Apis apis;
+
+    public FetchHandler(Apis apis) {
+        this.apis = apis;
+    }
+
+    /** One requested partition, in request order, with the topic id it was asked by. */
+    private record Wanted(TopicPartition tp, Uuid topicId, Errors error, ReadCommand.Spec spec) {
+    }
+
+    @Override
+    public Future<ApiMessage> handle(RequestContext context, AbstractRequest request) {
+        FetchRequestData data = ((FetchRequest) request).data();
+        short version = context.apiVersion();
+        MetadataImage image = apis.metadata().image();
+        Map<Uuid, String> names = version >= 13 ? image.topicNames() : Map.of();
+        List<Wanted> wanted = new ArrayList<>();
+        List<ReadCommand.Spec> specs = new ArrayList<>();
+        for (FetchRequestData.FetchTopic topic : data.topics()) {
+            String name = version >= 13 ? names.get(topic.topicId()) : topic.topic();
+            TopicImage known = name == null ? null : image.topic(name).orElse(null);
+            for (FetchRequestData.FetchPartition partition : topic.partitions()) {
+                TopicPartition tp = new TopicPartition(name == null ? "" : name, partition.partition());
+                Errors error = Errors.NONE;
+                if (name == null)
+                    error = Errors.UNKNOWN_TOPIC_ID;
+                else if (known == null || partition.partition() < 0 || partition.partition() >= known.partitions().size())
+                    error = Errors.UNKNOWN_TOPIC_OR_PARTITION;
+                ReadCommand.Spec spec = null;
+                if (error == Errors.NONE) {
+                    spec = new ReadCommand.Spec(tp, partition.fetchOffset(), partition.partitionMaxBytes());
+                    specs.add(spec);
+                }
+                wanted.add(new Wanted(tp, topic.topicId(), error, spec));
+            }
+        }
+        int maxBytes = version >= 3 ? Math.min(data.maxBytes(), apis.settings().fetchMaxBytes()) : Integer.MAX_VALUE;
+        long deadline = System.currentTimeMillis() + Math.max(0, data.maxWaitMs());
+        return fetch(specs, maxBytes, data.minBytes(), deadline)
+            .map(results -> response(context, version, wanted, results));
+    }
+
+    private Future<Map<TopicPartition, ReadCommand.Result>> fetch(List<ReadCommand.Spec> specs, int maxBytes,
+                                                                 int minBytes, long deadline) {
+        return read(specs, maxBytes).compose(results -> {
+            long remaining = deadline - System.currentTimeMillis();
+            if (remaining <= 0 || specs.isEmpty() || satisfied(results, minBytes))
+                return Future.succeededFuture(results);
+            results.values().forEach(r -> r.records().close());
+            // Woken by an append or the deadline: read again, and wait more only if still below min bytes.
+            return awaitData(specs, remaining).compose(woken -> fetch(specs, maxBytes, minBytes, deadline));
+        });
+    }
+
+    private Future<Map<TopicPartition, ReadCommand.Result>> read(List<ReadCommand.Spec> specs, int maxBytes) {
+        Map<Integer, List<ReadCommand.Spec>> byShard = apis.shards().byShard(specs, ReadCommand.Spec::tp);
+        List<Future<Map<TopicPartition, ReadCommand.Result>>> replies = new ArrayList<>();
+        byShard.forEach((shard, shardSpecs) -> replies.add(apis.shards().send(shard, new ReadCommand(shardSpecs, maxBytes))));
+        return Future.all(replies).map(all -> {
+            Map<TopicPartition, ReadCommand.Result> merged = new HashMap<>();
+            replies.forEach(r -> merged.putAll(r.result()));
+            return merged;
+        });
+    }
+
+    private static boolean satisfied(Map<TopicPartition, ReadCommand.Result> results, int minBytes) {
+        long bytes = 0;
+        for (ReadCommand.Result result : results.values()) {
+            if (result.error() != Errors.NONE)
+                return true;
+            bytes += result.records().sizeInBytes();
+        }
+        return bytes >= minBytes;
+    }
+
+    private Future<Boolean> awaitData(List<ReadCommand.Spec> specs, long maxWaitMs) {
+        Map<Integer, List<ReadCommand.Spec>> byShard = apis.shards().byShard(specs, ReadCommand.Spec::tp);
+        List<Future<Boolean>> waits = new ArrayList<>();
+        byShard.forEach((shard, shardSpecs) -> {
+            Map<TopicPartition, Long> offsets = new HashMap<>();
+            shardSpecs.forEach(s -> offsets.put(s.tp(), s.fetchOffset()));
+            waits.add(apis.shards().send(shard, new AwaitDataCommand(offsets, maxWaitMs)));
+        });
+        return Future.any(waits).map(true);
+    }
+
+    private static FetchResponseData response(RequestContext context, short version, List<Wanted> wanted,
+                                              Map<TopicPartition, ReadCommand.Result> results) {
+        FetchResponseData response = new FetchResponseData().setErrorCode(Errors.NONE.code()).setSessionId(0);
+        Map<String, FetchableTopicResponse> topics = new LinkedHashMap<>();
+        for (Wanted w : wanted) {
+            String key = version >= 13 ? w.topicId().toString() : w.tp().topic();
+            FetchableTopicResponse topic = topics.computeIfAbsent(key, k -> {
+                FetchableTopicResponse t = new FetchableTopicResponse().setTopic(w.tp().topic()).setTopicId(w.topicId());
+                response.responses().add(t);
+                return t;
+            });
+            PartitionData partition = new PartitionData().setPartitionIndex(w.tp().partition());
+            ReadCommand.Result result = w.error() == Errors.NONE ? results.get(w.tp()) : null;
+            if (result == null) {
+                partition.setErrorCode(w.error().code()).setHighWatermark(-1).setLogStartOffset(-1)
+                    .setRecords(MemoryRecords.EMPTY);
+            } else {
+                LogSlice slice = result.records();
+                context.releaseAfterSend(slice);
+                partition.setErrorCode(result.error().code())
+                    .setHighWatermark(result.highWatermark())
+                    .setLastStableOffset(result.highWatermark())
+                    .setLogStartOffset(result.logStartOffset())
+                    .setAbortedTransactions(null)
+                    .setRecords(slice.isEmpty() ? MemoryRecords.EMPTY : MemoryRecords.readableRecords(slice.records()));
+            }
+            topic.partitions().add(partition);
+        }
+        return response;
+    }
+}

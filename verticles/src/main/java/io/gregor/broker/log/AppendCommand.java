@@ -1,0 +1,60 @@
+package io.gregor.broker.log;
+
+import java.nio.ByteBuffer;
+import java.util.HashMap;
+import java.util.Map;
+
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.protocol.Errors;
+
+import io.gregor.storage.log.LogAppendInfo;
+import io.gregor.storage.producer.AppendCheck;
+import io.vertx.core.Future;
+
+/**
+ * Appends produced batches as leader: the shard side of Produce. Idempotent producers' retries
+ * are recognised here and answered with the offsets they got the first time.
+ */
+public record AppendCommand(Map<TopicPartition, ByteBuffer> records, short acks)
+        implements ShardCommand<Map<TopicPartition, AppendCommand.Result>> {
+
+    /** Per partition: Kafka's error code, or the offsets and times the append got. */
+    public record Result(Errors error, String message, long baseOffset, long logAppendTime, long logStartOffset) {
+        static Result failed(Errors error, String message) {
+            return new Result(error, message, -1L, -1L, -1L);
+        }
+    }
+
+    @Override
+    public Future<Map<TopicPartition, Result>> execute(LogShard shard) {
+        Map<TopicPartition, Result> results = new HashMap<>(records.size() * 2);
+        records.forEach((tp, batches) -> results.put(tp, append(shard, tp, batches)));
+        return Future.succeededFuture(results);
+    }
+
+    private Result append(LogShard shard, TopicPartition tp, ByteBuffer batches) {
+        Partition partition = shard.partition(tp);
+        if (partition == null)
+            return Result.failed(Errors.NOT_LEADER_OR_FOLLOWER, "This broker does not lead " + tp);
+        if (acks == -1 && partition.isrSize() < partition.minInsyncReplicas())
+            return Result.failed(Errors.NOT_ENOUGH_REPLICAS, "The size of the current ISR " + partition.isrSize()
+                + " is insufficient to satisfy the min.isr requirement of " + partition.minInsyncReplicas()
+                + " for partition " + tp);
+        try {
+            AppendCheck check = partition.producers().checkRecords(batches);
+            if (check.isError())
+                return Result.failed(check.error(), check.message());
+            if (check.isDuplicate())
+                return new Result(Errors.NONE, null, check.firstOffset(), -1L, partition.log().logStartOffset());
+            LogAppendInfo info = partition.log().appendAsLeader(batches, partition.leaderEpoch());
+            partition.producers().onLeaderAppend(batches, info);
+            partition.onAppended();
+            return new Result(Errors.NONE, null, info.firstOffset(), info.logAppendTime(), info.logStartOffset());
+        } catch (ApiException e) {
+            return Result.failed(Errors.forException(e), e.getMessage());
+        } catch (RuntimeException e) {
+            return Result.failed(PartitionErrors.of(e, "append to " + tp), null);
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package io.gregor.broker.log;
+
+import java.util.HashMap;
+import java.util.Map;
+
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.KafkaStorageException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.gregor.storage.log.Log;
+import io.gregor.storage.log.LogConfig;
+import io.gregor.storage.log.LogManager;
+import io.gregor.storage.producer.ProducerStateLoader;
+import io.gregor.storage.producer.ProducerStateManager;
+import io.vertx.core.AbstractVerticle;
+import io.vertx.core.Future;
+import io.vertx.core.eventbus.DeliveryOptions;
+
+/**
+ * The partition log verticle: one of {@code num.io.threads} shards, each the single owner of the
+ * partitions hashed to it. Commands arrive over the local event bus; waiting (a fetch for data
+ * not yet there) happens here as timers and append listeners, never by blocking a thread.
+ */
+public final class LogShard extends AbstractVerticle {
+    private static final Logger log = LoggerFactory.getLogger(LogShard.class);
+    /** Kafka's producer.id.expiration.check.interval.ms default. */
+    private static final long PRODUCER_EXPIRATION_CHECK_MS = 10 * 60 * 1000L;
+    private static final DeliveryOptions LOCAL = new DeliveryOptions().setCodecName(LocalCodec.NAME).setLocalOnly(true);
+
+    private final int id;
+    private final LogManager logManager;
+    private final long retentionCheckMs;
+    private final long producerIdExpirationMs = ProducerStateManager.DEFAULT_PRODUCER_ID_EXPIRATION_MS;
+    private final Map<TopicPartition, Partition> partitions = new HashMap<>();
+
+    public LogShard(int id, LogManager logManager, long retentionCheckMs) {
+        this.id = id;
+        this.logManager = logManager;
+        this.retentionCheckMs = retentionCheckMs;
+    }
+
+    @Override
+    public void start() {
+        vertx.eventBus().<ShardCommand<?>>localConsumer(LogShards.address(id), message -> {
+            Future<?> result;
+            try {
+                result = message.body().execute(this);
+            } catch (RuntimeException e) {
+                result = Future.failedFuture(e);
+            }
+            result.onComplete(r -> {
+                if (r.succeeded()) {
+                    message.reply(r.result(), LOCAL);
+                } else {
+                    log.error("Shard {} failed {}", id, message.body().getClass().getSimpleName(), r.cause());
+                    message.fail(1, String.valueOf(r.cause()));
+                }
+            });
+        });
+        vertx.setPeriodic(retentionCheckMs, timer -> enforceRetention());
+        vertx.setPeriodic(PRODUCER_EXPIRATION_CHECK_MS, timer -> expireProducers());
+    }
+
+    private void expireProducers() {
+        long now = System.currentTimeMillis();
+        partitions.values().forEach(p -> p.producers().removeExpiredProducers(now, producerIdExpirationMs));
+    }
+
+    private void enforceRetention() {
+        for (Partition partition : partitions.values()) {
+            try {
+                partition.log().deleteOldSegments();
+            } catch (KafkaStorageException e) {
+                log.debug("Retention skipped for {}: {}", partition.topicPartition(), e.getMessage());
+            }
+        }
+    }
+
+    public Partition partition(TopicPartition tp) {
+        return partitions.get(tp);
+    }
+
+    /** Opens (or creates) the log of a partition this broker leads. */
+    Partition ensure(TopicPartition tp, LogConfig config, int leaderEpoch, int minInsyncReplicas) {
+        Partition existing = partitions.get(tp);
+        if (existing != null) {
+            existing.update(leaderEpoch, minInsyncReplicas);
+            existing.log().updateConfig(config);
+            return existing;
+        }
+        Log partitionLog = logManager.getOrCreateLog(tp, config);
+        partitionLog.updateConfig(config);
+        ProducerStateManager producers = ProducerStateLoader.load(partitionLog, System.currentTimeMillis(),
+            producerIdExpirationMs);
+        Partition partition = new Partition(tp, partitionLog, producers, leaderEpoch, minInsyncReplicas);
+        partition.onAppended();
+        partitions.put(tp, partition);
+        return partition;
+    }
+
+    void remove(TopicPartition tp) {
+        Partition removed = partitions.remove(tp);
+        if (removed != null)
+            logManager.deleteLog(tp);
+    }
+
+    Iterable<Partition> partitions() {
+        return partitions.values();
+    }
+}

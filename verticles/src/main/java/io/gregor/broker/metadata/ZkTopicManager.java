@@ -1,0 +1,293 @@
+package io.gregor.broker.metadata;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.InvalidPartitionsException;
+import org.apache.kafka.common.errors.InvalidReplicaAssignmentException;
+import org.apache.kafka.common.errors.InvalidReplicationFactorException;
+import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.errors.TopicDeletionDisabledException;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.common.internals.Topic;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.gregor.broker.log.EnsurePartitionsCommand;
+import io.gregor.broker.log.LogShards;
+import io.gregor.broker.log.RemovePartitionsCommand;
+import io.gregor.coordination.zk.PartitionState;
+import io.gregor.coordination.zk.TopicAssignment;
+import io.gregor.coordination.zk.ZkMetadataStore;
+import io.gregor.storage.log.LogConfig;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+
+/**
+ * Topic lifecycle kept in ZooKeeper in Kafka's layout. A change is written to ZooKeeper (on a
+ * worker thread), then published in the metadata cache, then applied by the log shards; only then
+ * is the client answered. Replicas are placed round robin over the live brokers, as Kafka does
+ * without racks.
+ */
+public final class ZkTopicManager implements TopicManager {
+    private static final Logger log = LoggerFactory.getLogger(ZkTopicManager.class);
+    private static final int CONTROLLER_EPOCH = 1;
+
+    private final Vertx vertx;
+    private final ZkMetadataStore store;
+    private final MetadataCache cache;
+    private final LogShards shards;
+    private final TopicConfigs topicConfigs;
+    private final LogConfig brokerLogConfig;
+    private final int brokerId;
+    private final boolean deleteTopicEnable;
+
+    public ZkTopicManager(Vertx vertx, ZkMetadataStore store, MetadataCache cache, LogShards shards,
+                          TopicConfigs topicConfigs, LogConfig brokerLogConfig, int brokerId, boolean deleteTopicEnable) {
+        this.vertx = vertx;
+        this.store = store;
+        this.cache = cache;
+        this.shards = shards;
+        this.topicConfigs = topicConfigs;
+        this.brokerLogConfig = brokerLogConfig;
+        this.brokerId = brokerId;
+        this.deleteTopicEnable = deleteTopicEnable;
+    }
+
+    /** Start-up: every topic in ZooKeeper into the cache, and this broker's partitions into the shards. */
+    public Future<Void> loadAll() {
+        return vertx.executeBlocking(() -> {
+            List<TopicImage> images = new ArrayList<>();
+            for (TopicAssignment assignment : store.topics().values())
+                images.add(image(assignment, store.partitionStates(assignment.topic()), store.topicConfigs(assignment.topic())));
+            return images;
+        }).compose(images -> {
+            List<Future<Void>> opened = new ArrayList<>();
+            for (TopicImage image : images) {
+                cache.update(m -> m.withTopic(image));
+                opened.add(ensureLocal(image));
+            }
+            log.info("Loaded {} topics from ZooKeeper", images.size());
+            return Future.all(opened).mapEmpty();
+        });
+    }
+
+    @Override
+    public Future<TopicImage> createTopic(String name, int partitions, short replicationFactor,
+                                          Map<Integer, List<Integer>> assignment, Map<String, String> configs,
+                                          boolean validateOnly) {
+        Map<Integer, List<Integer>> replicas;
+        try {
+            Topic.validate(name);
+            MetadataImage image = cache.image();
+            if (image.topic(name).isPresent())
+                throw new TopicExistsException("Topic '" + name + "' already exists.");
+            for (String existing : image.topics().keySet()) {
+                if (Topic.hasCollision(name, existing))
+                    throw new InvalidTopicException("Topic '" + name + "' collides with existing topic: " + existing);
+            }
+            TopicConfigs.validate(configs);
+            replicas = assignment.isEmpty() ? assign(partitions, replicationFactor, liveBrokers(image))
+                : checkAssignment(assignment, liveBrokers(image));
+        } catch (RuntimeException e) {
+            return Future.failedFuture(e);
+        }
+        TopicAssignment topic = new TopicAssignment(name, Uuid.randomUuid(), replicas);
+        Map<Integer, PartitionState> states = initialStates(replicas);
+        TopicImage created = image(topic, states, configs);
+        if (validateOnly)
+            return Future.succeededFuture(created);
+        return vertx.executeBlocking(() -> {
+            store.createTopic(topic, configs, states);
+            return created;
+        }).compose(image -> {
+            cache.update(m -> m.withTopic(image));
+            log.info("Created topic {} with {} partitions, replication factor {}, configs {}",
+                name, replicas.size(), replicas.get(0).size(), configs);
+            return ensureLocal(image).map(image);
+        });
+    }
+
+    @Override
+    public Future<Void> deleteTopic(String name) {
+        if (!deleteTopicEnable)
+            return Future.failedFuture(new TopicDeletionDisabledException(
+                "Topic deletion is disabled (delete.topic.enable=false)."));
+        TopicImage topic = cache.image().topic(name).orElse(null);
+        if (topic == null)
+            return Future.failedFuture(new UnknownTopicOrPartitionException("This server does not host this topic-partition."));
+        return vertx.executeBlocking(() -> {
+            store.markTopicForDeletion(name);
+            return null;
+        }).compose(v -> {
+            cache.update(m -> m.withoutTopic(name));
+            List<TopicPartition> partitions = new ArrayList<>();
+            topic.partitions().forEach(p -> partitions.add(new TopicPartition(name, p.partition())));
+            List<Future<Void>> removed = new ArrayList<>();
+            shards.byShard(partitions, tp -> tp).forEach((shard, owned) ->
+                removed.add(shards.send(shard, new RemovePartitionsCommand(Set.copyOf(owned)))));
+            return Future.all(removed);
+        }).compose(v -> vertx.executeBlocking(() -> {
+            store.deleteTopic(name);
+            log.info("Deleted topic {}", name);
+            return null;
+        }));
+    }
+
+    @Override
+    public Future<Void> createPartitions(String name, int totalPartitions, List<List<Integer>> assignment,
+                                         boolean validateOnly) {
+        TopicImage topic = cache.image().topic(name).orElse(null);
+        if (topic == null)
+            return Future.failedFuture(new UnknownTopicOrPartitionException("The topic '" + name + "' does not exist."));
+        int current = topic.partitions().size();
+        if (totalPartitions < current)
+            return Future.failedFuture(new InvalidPartitionsException("Topic currently has " + current
+                + " partitions, which is higher than the requested " + totalPartitions + "."));
+        if (totalPartitions == current)
+            return Future.failedFuture(new InvalidPartitionsException("Topic already has " + current + " partitions."));
+        Map<Integer, List<Integer>> added = new TreeMap<>();
+        try {
+            int replicationFactor = topic.partitions().get(0).replicas().size();
+            List<Integer> brokers = liveBrokers(cache.image());
+            if (assignment != null && !assignment.isEmpty()) {
+                if (assignment.size() != totalPartitions - current)
+                    throw new InvalidReplicaAssignmentException("Increasing the number of partitions by "
+                        + (totalPartitions - current) + " but " + assignment.size() + " assignments provided.");
+                for (int i = 0; i < assignment.size(); i++)
+                    added.put(current + i, assignment.get(i));
+                checkAssignment(added, brokers);
+            } else {
+                Map<Integer, List<Integer>> all = assign(totalPartitions, (short) replicationFactor, brokers);
+                for (int p = current; p < totalPartitions; p++)
+                    added.put(p, all.get(p));
+            }
+        } catch (RuntimeException e) {
+            return Future.failedFuture(e);
+        }
+        if (validateOnly)
+            return Future.succeededFuture();
+        Map<Integer, PartitionState> states = initialStates(added);
+        return vertx.executeBlocking(() -> {
+            store.addPartitions(name, added, states);
+            return image(store.topic(name).orElseThrow(), store.partitionStates(name), store.topicConfigs(name));
+        }).compose(image -> {
+            cache.update(m -> m.withTopic(image));
+            log.info("Increased partitions of {} from {} to {}", name, current, totalPartitions);
+            return ensureLocal(image);
+        });
+    }
+
+    @Override
+    public Future<Void> alterTopicConfigs(String name, Map<String, String> configs, boolean validateOnly) {
+        TopicImage topic = cache.image().topic(name).orElse(null);
+        if (topic == null)
+            return Future.failedFuture(new UnknownTopicOrPartitionException("The topic '" + name + "' does not exist."));
+        try {
+            TopicConfigs.validate(configs);
+            brokerLogConfig.with(configs);
+        } catch (RuntimeException e) {
+            return Future.failedFuture(e);
+        }
+        if (validateOnly)
+            return Future.succeededFuture();
+        return vertx.executeBlocking(() -> {
+            store.setTopicConfigs(name, configs);
+            return null;
+        }).compose(v -> {
+            TopicImage updated = new TopicImage(topic.name(), topic.id(), topic.partitions(), configs);
+            cache.update(m -> m.withTopic(updated));
+            log.info("Updated configs of topic {}: {}", name, configs);
+            return ensureLocal(updated);
+        });
+    }
+
+    /** Opens the logs of the partitions this broker leads, with the topic's current config. */
+    private Future<Void> ensureLocal(TopicImage topic) {
+        Map<TopicPartition, EnsurePartitionsCommand.Spec> specs = new HashMap<>();
+        LogConfig config = topicConfigs.logConfig(brokerLogConfig, topic.configs());
+        int minIsr = topicConfigs.minInsyncReplicas(topic.configs());
+        for (PartitionImage p : topic.partitions()) {
+            if (p.leader() == brokerId)
+                specs.put(new TopicPartition(topic.name(), p.partition()),
+                    new EnsurePartitionsCommand.Spec(config, p.leaderEpoch(), minIsr));
+        }
+        List<Future<Void>> done = new ArrayList<>();
+        shards.byShard(specs.entrySet(), Map.Entry::getKey).forEach((shard, entries) -> {
+            Map<TopicPartition, EnsurePartitionsCommand.Spec> shardSpecs = new HashMap<>();
+            entries.forEach(e -> shardSpecs.put(e.getKey(), e.getValue()));
+            done.add(shards.send(shard, new EnsurePartitionsCommand(shardSpecs)));
+        });
+        return Future.all(done).mapEmpty();
+    }
+
+    private List<Integer> liveBrokers(MetadataImage image) {
+        List<Integer> ids = new ArrayList<>();
+        image.brokers().forEach(b -> ids.add(b.id()));
+        if (ids.isEmpty())
+            ids.add(brokerId);
+        ids.sort(Integer::compare);
+        return ids;
+    }
+
+    /** Kafka's rack-unaware placement: replicas of partition p start at broker p mod n, then follow in order. */
+    private static Map<Integer, List<Integer>> assign(int partitions, short replicationFactor, List<Integer> brokers) {
+        if (partitions < 1)
+            throw new InvalidPartitionsException("Number of partitions must be larger than 0.");
+        if (replicationFactor < 1)
+            throw new InvalidReplicationFactorException("Replication factor must be larger than 0.");
+        if (replicationFactor > brokers.size())
+            throw new InvalidReplicationFactorException("Replication factor: " + replicationFactor
+                + " larger than available brokers: " + brokers.size() + ".");
+        Map<Integer, List<Integer>> replicas = new TreeMap<>();
+        for (int p = 0; p < partitions; p++) {
+            List<Integer> set = new ArrayList<>();
+            for (int r = 0; r < replicationFactor; r++)
+                set.add(brokers.get((p + r) % brokers.size()));
+            replicas.put(p, set);
+        }
+        return replicas;
+    }
+
+    private static Map<Integer, List<Integer>> checkAssignment(Map<Integer, List<Integer>> assignment, List<Integer> brokers) {
+        Integer size = null;
+        for (Map.Entry<Integer, List<Integer>> e : assignment.entrySet()) {
+            List<Integer> set = e.getValue();
+            if (set.isEmpty() || set.stream().distinct().count() != set.size())
+                throw new InvalidReplicaAssignmentException("Duplicate or empty replica list for partition " + e.getKey());
+            if (size != null && size != set.size())
+                throw new InvalidReplicaAssignmentException("All partitions should have the same number of replicas");
+            size = set.size();
+            for (int broker : set) {
+                if (!brokers.contains(broker))
+                    throw new InvalidReplicaAssignmentException("Unknown broker " + broker + " in the assignment of partition "
+                        + e.getKey());
+            }
+        }
+        return new TreeMap<>(assignment);
+    }
+
+    private static Map<Integer, PartitionState> initialStates(Map<Integer, List<Integer>> replicas) {
+        Map<Integer, PartitionState> states = new TreeMap<>();
+        replicas.forEach((p, set) -> states.put(p, PartitionState.of(set.get(0), 0, set, CONTROLLER_EPOCH)));
+        return states;
+    }
+
+    private static TopicImage image(TopicAssignment topic, Map<Integer, PartitionState> states, Map<String, String> configs) {
+        List<PartitionImage> partitions = new ArrayList<>();
+        new TreeMap<>(topic.replicas()).forEach((p, replicas) -> {
+            PartitionState state = states.get(p);
+            partitions.add(state == null
+                ? new PartitionImage(p, -1, -1, replicas, List.of())
+                : new PartitionImage(p, state.leader(), state.leaderEpoch(), replicas, state.isr()));
+        });
+        return new TopicImage(topic.topic(), topic.topicId(), partitions, configs);
+    }
+}

@@ -1,0 +1,187 @@
+package io.gregor.broker.network;
+
+import java.nio.ByteBuffer;
+import java.util.HashMap;
+import java.util.Map;
+
+import org.apache.kafka.common.errors.UnsupportedVersionException;
+import org.apache.kafka.common.message.ApiVersionsResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.AbstractRequest;
+import org.apache.kafka.common.requests.RequestHeader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.netty.buffer.ByteBuf;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
+import io.vertx.core.net.NetSocket;
+import io.vertx.core.parsetools.RecordParser;
+
+/**
+ * One client connection: Kafka's size-prefixed frames in, responses out in request order.
+ *
+ * <p>Clients pipeline up to {@code max.in.flight.requests.per.connection} requests and match
+ * responses by order, so requests are handled concurrently but answered strictly in sequence;
+ * a produce with acks=0 takes its turn without writing anything. Anything that cannot be parsed
+ * closes the connection, always with a log line saying why.
+ */
+final class KafkaConnection {
+    private static final Logger log = LoggerFactory.getLogger(KafkaConnection.class);
+    private static final int SIZE_PREFIX = 4;
+    /** Smallest request header: api key, api version, correlation id. */
+    private static final int MIN_REQUEST = 8;
+    private static final int MAX_IN_FLIGHT = 64;
+
+    private final NetSocket socket;
+    private final ApiRegistry apis;
+    private final int maxRequestBytes;
+    private final String connectionId;
+    private final String clientHost;
+    private final RecordParser parser;
+    private final Map<Long, Reply> completed = new HashMap<>();
+    private long nextSequence;
+    private long nextToWrite;
+    private boolean expectingSize = true;
+    private boolean closed;
+    private boolean paused;
+
+    /** A finished request waiting for its turn; a null frame means "no response". */
+    private record Reply(ByteBuf frame, RequestContext context) {
+    }
+
+    KafkaConnection(NetSocket socket, ApiRegistry apis, int maxRequestBytes) {
+        this.socket = socket;
+        this.apis = apis;
+        this.maxRequestBytes = maxRequestBytes;
+        this.clientHost = socket.remoteAddress().host();
+        this.connectionId = socket.localAddress() + "-" + socket.remoteAddress();
+        this.parser = RecordParser.newFixed(SIZE_PREFIX, this::onChunk);
+        socket.handler(parser);
+        socket.closeHandler(v -> closed = true);
+        socket.exceptionHandler(e -> log.debug("Connection {} failed: {}", connectionId, e.toString()));
+    }
+
+    private void onChunk(Buffer chunk) {
+        if (closed)
+            return;
+        if (expectingSize) {
+            int size = chunk.getInt(0);
+            if (size < MIN_REQUEST || size > maxRequestBytes) {
+                String reason = size > maxRequestBytes
+                    ? "request of " + size + " bytes exceeds socket.request.max.bytes (" + maxRequestBytes + ")"
+                    : "request size " + size + " is too small for a request header";
+                closeWithReason(reason);
+                return;
+            }
+            expectingSize = false;
+            parser.fixedSizeMode(size);
+        } else {
+            expectingSize = true;
+            parser.fixedSizeMode(SIZE_PREFIX);
+            onRequest(((BufferInternal) chunk).getByteBuf().nioBuffer());
+        }
+    }
+
+    private void onRequest(ByteBuffer frame) {
+        long received = System.nanoTime();
+        RequestHeader header;
+        try {
+            header = RequestHeader.parse(frame);
+        } catch (RuntimeException e) {
+            closeWithReason("cannot parse the request header: " + e.getMessage());
+            return;
+        }
+        ApiKeys api = header.apiKey();
+        short version = header.apiVersion();
+        RequestContext context = new RequestContext(header, clientHost, connectionId, received);
+        long sequence = nextSequence++;
+        if (!api.isVersionSupported(version)) {
+            if (api == ApiKeys.API_VERSIONS) {
+                // Kafka's rule: a client newer than the broker gets the broker's ranges at v0.
+                ApiVersionsResponseData data = apis.apiVersions().setErrorCode(Errors.UNSUPPORTED_VERSION.code());
+                complete(sequence, context, encode(header.correlationId(), (short) 0, data, (short) 0));
+            } else {
+                closeWithReason(api + " v" + version + " is newer than this broker can parse");
+            }
+            return;
+        }
+        AbstractRequest request;
+        try {
+            request = AbstractRequest.parseRequest(api, version, frame).request;
+        } catch (RuntimeException e) {
+            closeWithReason("cannot parse " + api + " v" + version + " request (correlation id "
+                + header.correlationId() + "): " + e.getMessage());
+            return;
+        }
+        ApiHandler handler = apis.handler(api, version);
+        Future<ApiMessage> response;
+        if (handler == null) {
+            log.info("Answering {} v{} from {} with UNSUPPORTED_VERSION: not served on this listener",
+                api, version, connectionId);
+            response = Future.succeededFuture(request.getErrorResponse(new UnsupportedVersionException(
+                api + " v" + version + " is not supported")).data());
+        } else {
+            try {
+                response = handler.handle(context, request);
+            } catch (RuntimeException e) {
+                response = Future.failedFuture(e);
+            }
+        }
+        if (inFlightCount() > MAX_IN_FLIGHT && !paused) {
+            paused = true;
+            socket.pause();
+        }
+        response.onComplete(result -> {
+            if (result.succeeded()) {
+                ApiMessage body = result.result();
+                complete(sequence, context, body == null ? null
+                    : encode(header.correlationId(), api.responseHeaderVersion(version), body, version));
+            } else {
+                log.error("Unexpected failure handling {} v{} from {}", api, version, connectionId, result.cause());
+                ApiMessage error = request.getErrorResponse(result.cause()).data();
+                complete(sequence, context, encode(header.correlationId(), api.responseHeaderVersion(version), error, version));
+            }
+        });
+    }
+
+    private int inFlightCount() {
+        return (int) (nextSequence - nextToWrite);
+    }
+
+    private static ByteBuf encode(int correlationId, short headerVersion, ApiMessage body, short version) {
+        return ResponseEncoder.encode(correlationId, headerVersion, body, version);
+    }
+
+    private void complete(long sequence, RequestContext context, ByteBuf frame) {
+        completed.put(sequence, new Reply(frame, context));
+        Reply next;
+        while ((next = completed.remove(nextToWrite)) != null) {
+            nextToWrite++;
+            write(next);
+        }
+        if (paused && inFlightCount() < MAX_IN_FLIGHT / 2) {
+            paused = false;
+            socket.resume();
+        }
+    }
+
+    private void write(Reply reply) {
+        if (reply.frame() == null || closed) {
+            if (reply.frame() != null)
+                reply.frame().release();
+            reply.context().released();
+            return;
+        }
+        socket.write(BufferInternal.buffer(reply.frame())).onComplete(done -> reply.context().released());
+    }
+
+    private void closeWithReason(String reason) {
+        log.warn("Closing connection {}: {}", connectionId, reason);
+        closed = true;
+        socket.close();
+    }
+}

@@ -1,0 +1,66 @@
+package io.gregor.broker.network;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.apache.kafka.common.requests.RequestHeader;
+
+/** One request as the handlers see it: its header, who sent it, and what to release once answered. */
+public final class RequestContext {
+    private final RequestHeader header;
+    private final String clientHost;
+    private final String connectionId;
+    private final long receivedNanos;
+    private List<AutoCloseable> afterSend;
+
+    public RequestContext(RequestHeader header, String clientHost, String connectionId, long receivedNanos) {
+        this.header = header;
+        this.clientHost = clientHost;
+        this.connectionId = connectionId;
+        this.receivedNanos = receivedNanos;
+    }
+
+    public RequestHeader header() {
+        return header;
+    }
+
+    public short apiVersion() {
+        return header.apiVersion();
+    }
+
+    public String clientId() {
+        return header.clientId();
+    }
+
+    public String clientHost() {
+        return clientHost;
+    }
+
+    public String connectionId() {
+        return connectionId;
+    }
+
+    public long receivedNanos() {
+        return receivedNanos;
+    }
+
+    /** Keeps {@code resource} (say, a lease on mapped log data in the response) until the response is written. */
+    public synchronized void releaseAfterSend(AutoCloseable resource) {
+        if (afterSend == null)
+            afterSend = new ArrayList<>(2);
+        afterSend.add(resource);
+    }
+
+    synchronized void released() {
+        if (afterSend == null)
+            return;
+        for (AutoCloseable resource : afterSend) {
+            try {
+                resource.close();
+            } catch (Exception ignored) {
+                // Leases cannot fail to close; nothing else is registered here.
+            }
+        }
+        afterSend = null;
+    }
+}
