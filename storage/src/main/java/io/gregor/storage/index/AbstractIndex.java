@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 
 import io.gregor.storage.mmap.MappedRegion;
 
@@ -157,8 +158,9 @@ abstract class AbstractIndex implements AutoCloseable {
     }
 
     public void renameTo(Path target) throws IOException {
-        Files.move(path, target);
+        Files.move(path, target, StandardCopyOption.REPLACE_EXISTING);
         path = target;
+        region.movedTo(target);
     }
 
     @Override

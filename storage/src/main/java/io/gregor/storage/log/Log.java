@@ -64,6 +64,9 @@ public final class Log implements AutoCloseable {
     private volatile long lastFlushedMs;
     private long unflushedMessages;
     private boolean closed;
+    /** Cached so the append path neither walks the segment map nor boxes the epoch. */
+    private LogSegment active;
+    private int latestEpoch;
 
     Log(TopicPartition topicPartition, Path dir, LogConfig config, Time time, Scheduler scheduler, LogDirHealth health,
         ConcurrentSkipListMap<Long, LogSegment> segments, LeaderEpochFileCache epochCache,
@@ -76,7 +79,9 @@ public final class Log implements AutoCloseable {
         this.health = health;
         this.segments = segments;
         this.epochCache = epochCache;
-        this.logEndOffset = segments.lastEntry().getValue().readNextOffset();
+        this.active = segments.lastEntry().getValue();
+        this.latestEpoch = epochCache.latestEpoch().orElse(-1);
+        this.logEndOffset = active.readNextOffset();
         this.logStartOffset = logStartOffset;
         this.recoveryPoint = Math.min(recoveryPoint, logEndOffset);
         this.highWatermark = clampToLog(highWatermark);
@@ -144,7 +149,7 @@ public final class Log implements AutoCloseable {
     }
 
     public LogSegment activeSegment() {
-        return segments.lastEntry().getValue();
+        return active;
     }
 
     /** Bytes held by all segments. */
@@ -202,8 +207,10 @@ public final class Log implements AutoCloseable {
         try {
             LogSegment segment = maybeRoll(limit - start, maxTimestamp, firstOffset, lastOffset);
             segment.append(records, firstOffset, leaderEpoch, logAppendTime, validator);
-            if (leaderEpoch >= 0 && leaderEpoch > latestEpoch())
+            if (leaderEpoch > latestEpoch) {
                 epochCache.assign(leaderEpoch, firstOffset);
+                latestEpoch = leaderEpoch;
+            }
         } catch (IOException | UncheckedIOException | InternalError e) {
             throw health.fail("append to " + topicPartition + " failed", e);
         }
@@ -253,8 +260,10 @@ public final class Log implements AutoCloseable {
             segment.append(records, -1L, -1, -1L, validator);
             for (int pos = start; pos < limit; pos += BatchHeader.sizeInBytes(records, pos)) {
                 int epoch = BatchHeader.partitionLeaderEpoch(records, pos);
-                if (epoch >= 0 && epoch > latestEpoch())
+                if (epoch > latestEpoch) {
                     epochCache.assign(epoch, BatchHeader.baseOffset(records, pos));
+                    latestEpoch = epoch;
+                }
             }
         } catch (IOException | UncheckedIOException | InternalError e) {
             throw health.fail("append to " + topicPartition + " failed", e);
@@ -265,10 +274,6 @@ public final class Log implements AutoCloseable {
             numMessages, limit - start);
     }
 
-    private int latestEpoch() {
-        OptionalInt latest = epochCache.latestEpoch();
-        return latest.isPresent() ? latest.getAsInt() : -1;
-    }
 
     private void afterAppend(int numMessages) {
         unflushedMessages += numMessages;
@@ -310,9 +315,11 @@ public final class Log implements AutoCloseable {
         return segment;
     }
 
+    /** Adds the new active segment: base offsets only grow, so it is always the last. */
     private LogSegment addSegment(long baseOffset, int minCapacity) throws IOException {
         LogSegment segment = LogSegment.create(dir, baseOffset, config, time.milliseconds(), minCapacity);
         segments.put(baseOffset, segment);
+        active = segment;
         return segment;
     }
 
@@ -374,7 +381,7 @@ public final class Log implements AutoCloseable {
             return new TimestampOffset(RecordBatch.NO_TIMESTAMP, start, epochFor(start));
         }
         if (timestamp == LATEST_TIMESTAMP)
-            return new TimestampOffset(RecordBatch.NO_TIMESTAMP, logEndOffset, latestEpoch());
+            return new TimestampOffset(RecordBatch.NO_TIMESTAMP, logEndOffset, latestEpoch);
         if (timestamp == MAX_TIMESTAMP)
             return maxTimestampRecord();
         if (timestamp < 0)
@@ -457,7 +464,7 @@ public final class Log implements AutoCloseable {
         try {
             List<LogSegment> removed = new ArrayList<>(segments.tailMap(targetOffset, false).values());
             deleteSegments(removed, "truncation to " + targetOffset);
-            LogSegment active = activeSegment();
+            active = segments.lastEntry().getValue();
             active.truncateTo(targetOffset);
             logEndOffset = active.readNextOffset();
         } catch (IOException | UncheckedIOException | InternalError e) {
@@ -472,11 +479,10 @@ public final class Log implements AutoCloseable {
     public void truncateFullyAndStartAt(long newOffset) {
         health.ensureOnline();
         try {
-            List<LogSegment> all = new ArrayList<>(segments.values());
-            for (LogSegment segment : all)
-                segments.remove(segment.baseOffset());
+            // Old files are renamed away before the new segment is created: a new segment at an
+            // old base offset would otherwise take over, and then lose, the old file names.
+            deleteSegments(new ArrayList<>(segments.values()), "full truncation to " + newOffset);
             addSegment(newOffset, 0);
-            scheduleDeletion(all, "full truncation to " + newOffset);
         } catch (IOException | UncheckedIOException | InternalError e) {
             throw health.fail("truncation of " + topicPartition + " failed", e);
         }
@@ -489,6 +495,7 @@ public final class Log implements AutoCloseable {
 
     private void afterTruncation() {
         epochCache.truncateFromEnd(logEndOffset);
+        latestEpoch = epochCache.latestEpoch().orElse(-1);
         recoveryPoint = Math.min(recoveryPoint, logEndOffset);
         highWatermark = clampToLog(highWatermark);
         unflushedMessages = 0;

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 
 import org.apache.kafka.common.errors.CorruptRecordException;
 import org.slf4j.Logger;
@@ -493,7 +494,7 @@ public final class LogSegment implements AutoCloseable {
     /** Renames the files with {@code newSuffix} (e.g. ".deleted"), keeping them mapped for readers. */
     public void changeFileSuffix(String newSuffix) throws IOException {
         Path target = LogFiles.logFile(dir, baseOffset, newSuffix);
-        Files.move(data.path(), target);
+        Files.move(data.path(), target, StandardCopyOption.REPLACE_EXISTING);
         data.movedTo(target);
         offsetIndex.renameTo(LogFiles.offsetIndexFile(dir, baseOffset, newSuffix));
         timeIndex.renameTo(LogFiles.timeIndexFile(dir, baseOffset, newSuffix));

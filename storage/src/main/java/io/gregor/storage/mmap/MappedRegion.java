@@ -33,6 +33,7 @@ public final class MappedRegion implements AutoCloseable {
     private final boolean readOnly;
     private boolean closed;
     private long allocated;
+    private final String leaseName;
 
     private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(1024 * 1024).asReadOnlyBuffer();
 
@@ -42,6 +43,7 @@ public final class MappedRegion implements AutoCloseable {
         this.store = store;
         this.owner = owner;
         this.readOnly = readOnly;
+        this.leaseName = "lease:" + path.getFileName();
         // Handed between the partition's owner thread and the flusher, so Chronicle's
         // single-thread assertion does not apply.
         mappedFile.singleThreadedCheckDisabled(true);
@@ -105,7 +107,7 @@ public final class MappedRegion implements AutoCloseable {
 
     /** Reserves the mapping for a reader; the memory stays mapped until the lease is closed. */
     public Lease lease() {
-        ReferenceOwner reader = ReferenceOwner.temporary("lease:" + path.getFileName());
+        ReferenceOwner reader = ReferenceOwner.temporary(leaseName);
         try {
             store.reserve(reader);
         } catch (ClosedIllegalStateException e) {

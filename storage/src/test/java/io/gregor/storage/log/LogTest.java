@@ -403,4 +403,23 @@ class LogTest {
         assertEquals(10, log.recoveryPoint());
         log.close();
     }
+
+    @Test
+    void truncatingFullyToTheCurrentBaseOffsetKeepsTheNewSegmentsFiles() throws IOException {
+        LogTestSupport support = new LogTestSupport(root);
+        LogConfig config = SMALL.with(LogConfig.FILE_DELETE_DELAY_MS, 1000);
+        Log log = support.open(config);
+        log.appendAsLeader(TestBatches.batch(0, 10, 10, 1000L), 0);
+        log.truncateFullyAndStartAt(0);
+        log.appendAsLeader(TestBatches.batch(1, 10, 10, 1000L), 0);
+        log.truncateFullyAndStartAt(0);
+        log.appendAsLeader(TestBatches.batch(2, 10, 10, 1000L), 0);
+        support.scheduler.advance(1000);
+        assertTrue(Files.exists(LogFiles.logFile(support.partitionDir, 0, "")), "the live segment keeps its name");
+        log.close();
+        Log reopened = support.open(config);
+        assertEquals(10, reopened.logEndOffset());
+        assertBatch(readAll(reopened, 0).get(0), 2, 10, 10, 0);
+        reopened.close();
+    }
 }

@@ -64,7 +64,7 @@ public final class DescribeConfigsHandler implements ApiHandler {
                 if (synonyms) {
                     if (override != null)
                         entry.synonyms().add(synonym(name, override, ConfigSource.TOPIC_CONFIG));
-                    entry.synonyms().add(synonym(name, defaultValue, ConfigSource.DEFAULT_CONFIG));
+                    entry.synonyms().add(synonym(TopicConfigs.brokerKey(name), defaultValue, ConfigSource.DEFAULT_CONFIG));
                 }
                 configs.add(entry);
             });

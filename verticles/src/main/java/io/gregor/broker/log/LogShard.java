@@ -1,20 +1,25 @@
 package io.gregor.broker.log;
 
+import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.InconsistentTopicIdException;
 import org.apache.kafka.common.errors.KafkaStorageException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.gregor.storage.checkpoint.PartitionMetadataFile;
 import io.gregor.storage.log.Log;
-import io.gregor.storage.log.LogConfig;
 import io.gregor.storage.log.LogManager;
 import io.gregor.storage.producer.ProducerStateLoader;
 import io.gregor.storage.producer.ProducerStateManager;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.eventbus.DeliveryOptions;
 
 /**
@@ -41,7 +46,7 @@ public final class LogShard extends AbstractVerticle {
     }
 
     @Override
-    public void start() {
+    public void start(Promise<Void> started) {
         vertx.eventBus().<ShardCommand<?>>localConsumer(LogShards.address(id), message -> {
             Future<?> result;
             try {
@@ -57,7 +62,7 @@ public final class LogShard extends AbstractVerticle {
                     message.fail(1, String.valueOf(r.cause()));
                 }
             });
-        });
+        }).completion().onComplete(started);
         vertx.setPeriodic(retentionCheckMs, timer -> enforceRetention());
         vertx.setPeriodic(PRODUCER_EXPIRATION_CHECK_MS, timer -> expireProducers());
     }
@@ -82,21 +87,37 @@ public final class LogShard extends AbstractVerticle {
     }
 
     /** Opens (or creates) the log of a partition this broker leads. */
-    Partition ensure(TopicPartition tp, LogConfig config, int leaderEpoch, int minInsyncReplicas) {
+    Partition ensure(TopicPartition tp, EnsurePartitionsCommand.Spec spec) {
         Partition existing = partitions.get(tp);
         if (existing != null) {
-            existing.update(leaderEpoch, minInsyncReplicas);
-            existing.log().updateConfig(config);
+            existing.update(spec.leaderEpoch(), spec.minInsyncReplicas());
+            existing.log().updateConfig(spec.config());
             return existing;
         }
-        Log partitionLog = logManager.getOrCreateLog(tp, config);
-        partitionLog.updateConfig(config);
+        Log partitionLog = logManager.getOrCreateLog(tp, spec.config());
+        partitionLog.updateConfig(spec.config());
+        recordTopicId(partitionLog, spec.topicId());
         ProducerStateManager producers = ProducerStateLoader.load(partitionLog, System.currentTimeMillis(),
             producerIdExpirationMs);
-        Partition partition = new Partition(tp, partitionLog, producers, leaderEpoch, minInsyncReplicas);
+        Partition partition = new Partition(tp, partitionLog, producers, spec.leaderEpoch(), spec.minInsyncReplicas());
         partition.onAppended();
         partitions.put(tp, partition);
         return partition;
+    }
+
+    /** Kafka's partition.metadata: the topic id, so a log left by a deleted topic of the same name is never reused. */
+    private static void recordTopicId(Log partitionLog, Uuid topicId) {
+        PartitionMetadataFile file = PartitionMetadataFile.inPartitionDir(partitionLog.dir());
+        try {
+            Optional<Uuid> recorded = file.read();
+            if (recorded.isEmpty())
+                file.write(topicId);
+            else if (!recorded.get().equals(topicId))
+                throw new InconsistentTopicIdException("The log of " + partitionLog.topicPartition() + " in "
+                    + partitionLog.dir() + " belongs to topic id " + recorded.get() + ", not " + topicId);
+        } catch (IOException e) {
+            throw new KafkaStorageException("Cannot record the topic id of " + partitionLog.topicPartition(), e);
+        }
     }
 
     void remove(TopicPartition tp) {

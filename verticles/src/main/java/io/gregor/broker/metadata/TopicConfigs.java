@@ -78,6 +78,12 @@ public final class TopicConfigs {
         this.defaults = Map.copyOf(resolved);
     }
 
+    /** The broker-level key that supplies the default of topic key {@code name} (say log.retention.ms), or the name itself. */
+    public static String brokerKey(String name) {
+        Key key = KEYS.get(name);
+        return key == null || key.brokerKey() == null ? name : key.brokerKey();
+    }
+
     public static boolean isKnown(String name) {
         return KEYS.containsKey(name);
     }

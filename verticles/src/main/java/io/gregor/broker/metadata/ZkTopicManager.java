@@ -217,7 +217,7 @@ public final class ZkTopicManager implements TopicManager {
         for (PartitionImage p : topic.partitions()) {
             if (p.leader() == brokerId)
                 specs.put(new TopicPartition(topic.name(), p.partition()),
-                    new EnsurePartitionsCommand.Spec(config, p.leaderEpoch(), minIsr));
+                    new EnsurePartitionsCommand.Spec(topic.id(), config, p.leaderEpoch(), minIsr));
         }
         List<Future<Void>> done = new ArrayList<>();
         shards.byShard(specs.entrySet(), Map.Entry::getKey).forEach((shard, entries) -> {
