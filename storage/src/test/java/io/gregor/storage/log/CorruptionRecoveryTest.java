@@ -62,12 +62,6 @@ class CorruptionRecoveryTest {
     private static final long BASE_TIMESTAMP = 1_700_000_000_000L;
     private static final int BATCHES = 150;
     private static final CompressionType[] CODECS = {CompressionType.NONE, CompressionType.LZ4, CompressionType.GZIP};
-    private static final List<String> JVM_FLAGS = List.of(
-        "--add-opens", "java.base/java.lang.reflect=ALL-UNNAMED",
-        "--add-opens", "java.base/java.nio=ALL-UNNAMED",
-        "--add-exports", "java.base/sun.nio.ch=ALL-UNNAMED",
-        "--add-exports", "java.base/jdk.internal.ref=ALL-UNNAMED",
-        "-Dchronicle.analytics.disable=true", "-Ddisable.perf.info=true");
 
     @TempDir
     Path tmp;
@@ -513,15 +507,8 @@ class CorruptionRecoveryTest {
 
     private ChildResult startInChildJvm(Path logDir) throws Exception {
         Path workDir = Files.createTempDirectory(tmp, "child");
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(JVM_FLAGS);
-        command.add("-Xmx256m");
-        command.add("-XX:ErrorFile=" + workDir.resolve("hs_err_pid%p.log"));
-        command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
-        command.add(StartUpChild.class.getName());
-        command.add(logDir.toString());
+        List<String> command = ChildJvm.command(List.of("-XX:ErrorFile=" + workDir.resolve("hs_err_pid%p.log")),
+            StartUpChild.class.getName(), logDir.toString());
         Path out = workDir.resolve("stdout");
         Path err = workDir.resolve("stderr");
         Process process = new ProcessBuilder(command)

@@ -43,12 +43,6 @@ import io.gregor.storage.record.BatchHeader;
 class CrashRecoveryTest {
     private static final int ROUNDS = 22;
     private static final long CHILD_DEADLINE_MS = 30_000L;
-    private static final List<String> JVM_FLAGS = List.of(
-        "--add-opens", "java.base/java.lang.reflect=ALL-UNNAMED",
-        "--add-opens", "java.base/java.nio=ALL-UNNAMED",
-        "--add-exports", "java.base/sun.nio.ch=ALL-UNNAMED",
-        "--add-exports", "java.base/jdk.internal.ref=ALL-UNNAMED",
-        "-Dchronicle.analytics.disable=true", "-Ddisable.perf.info=true");
 
     @TempDir
     Path tmp;
@@ -277,14 +271,7 @@ class CrashRecoveryTest {
         }
 
         static ChildRun start(Path logDir, Path stderr) throws IOException {
-            List<String> command = new ArrayList<>();
-            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            command.addAll(JVM_FLAGS);
-            command.add("-Xmx256m");
-            command.add("-cp");
-            command.add(System.getProperty("java.class.path"));
-            command.add(CrashingAppender.class.getName());
-            command.add(logDir.toString());
+            List<String> command = ChildJvm.command(List.of(), CrashingAppender.class.getName(), logDir.toString());
             // stdin stays a pipe: the child exits when it closes, i.e. when this JVM is gone.
             Process process = new ProcessBuilder(command).redirectError(stderr.toFile()).start();
             return new ChildRun(process, stderr);

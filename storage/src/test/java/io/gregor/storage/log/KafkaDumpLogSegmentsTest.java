@@ -38,12 +38,6 @@ class KafkaDumpLogSegmentsTest {
     private static final CompressionType[] CODECS = {
         CompressionType.NONE, CompressionType.GZIP, CompressionType.SNAPPY, CompressionType.LZ4, CompressionType.ZSTD
     };
-    private static final List<String> JVM_FLAGS = List.of(
-        "--add-opens", "java.base/java.lang.reflect=ALL-UNNAMED",
-        "--add-opens", "java.base/java.nio=ALL-UNNAMED",
-        "--add-exports", "java.base/sun.nio.ch=ALL-UNNAMED",
-        "--add-exports", "java.base/jdk.internal.ref=ALL-UNNAMED",
-        "-Dchronicle.analytics.disable=true", "-Ddisable.perf.info=true");
     private static final Pattern RECORD_LINE = Pattern.compile(
         "^\\| offset: (\\d+) CreateTime: (\\d+) keySize: (\\d+) valueSize: (\\d+) .* key: (\\S+) payload: (\\S*)$");
     private static final Pattern BATCH_LINE = Pattern.compile(
@@ -321,15 +315,7 @@ class KafkaDumpLogSegmentsTest {
     }
 
     private DumpResult dumpLogSegments(String files, String... options) throws Exception {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(JVM_FLAGS);
-        command.add("-Xmx256m");
-        command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
-        command.add("kafka.tools.DumpLogSegments");
-        command.add("--files");
-        command.add(files);
+        List<String> command = new ArrayList<>(ChildJvm.command(List.of(), "kafka.tools.DumpLogSegments", "--files", files));
         command.addAll(List.of(options));
         Path out = Files.createTempFile(tmp, "dump", ".out");
         Path err = Files.createTempFile(tmp, "dump", ".err");

@@ -48,6 +48,7 @@ final class KafkaConnection {
     private boolean expectingSize = true;
     private boolean closed;
     private boolean paused;
+    private boolean draining;
 
     /** A finished request waiting for its turn; a null frame means "no response". */
     private record Reply(ByteBuf frame, RequestContext context) {
@@ -62,6 +63,7 @@ final class KafkaConnection {
         this.parser = RecordParser.newFixed(SIZE_PREFIX, this::onChunk);
         socket.handler(parser);
         socket.closeHandler(v -> closed = true);
+        socket.shutdownHandler(v -> drain());
         socket.exceptionHandler(e -> log.debug("Connection {} failed: {}", connectionId, e.toString()));
     }
 
@@ -163,10 +165,24 @@ final class KafkaConnection {
             nextToWrite++;
             write(next);
         }
-        if (paused && inFlightCount() < MAX_IN_FLIGHT / 2) {
+        if (draining) {
+            if (inFlightCount() == 0)
+                socket.close();
+        } else if (paused && inFlightCount() < MAX_IN_FLIGHT / 2) {
             paused = false;
             socket.resume();
         }
+    }
+
+    /**
+     * Controlled shutdown: read no more requests, answer the ones already received, then close,
+     * so no client loses a response it was owed.
+     */
+    private void drain() {
+        draining = true;
+        socket.pause();
+        if (inFlightCount() == 0)
+            socket.close();
     }
 
     private void write(Reply reply) {

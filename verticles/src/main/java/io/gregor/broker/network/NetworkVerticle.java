@@ -1,5 +1,6 @@
 package io.gregor.broker.network;
 
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 import org.slf4j.Logger;
@@ -22,6 +23,8 @@ public final class NetworkVerticle extends AbstractVerticle {
     public record Settings(String host, int port, int sendBufferBytes, int receiveBufferBytes, int maxRequestBytes,
                            Supplier<ApiRegistry> apis) {
     }
+
+    private static final long DRAIN_TIMEOUT_S = 30;
 
     private final Settings settings;
     private NetServer server;
@@ -55,8 +58,9 @@ public final class NetworkVerticle extends AbstractVerticle {
         return server.actualPort();
     }
 
+    /** Stops accepting, lets every connection answer what it already received, then closes the rest. */
     @Override
     public void stop(Promise<Void> stopped) {
-        server.close().onComplete(r -> stopped.complete());
+        server.shutdown(DRAIN_TIMEOUT_S, TimeUnit.SECONDS).onComplete(r -> stopped.complete());
     }
 }
