@@ -43,11 +43,12 @@ public final class ListOffsetsHandler implements ApiHandler {
                     lookups.put(new TopicPartition(topic.name(), partition.partitionIndex()), partition.timestamp());
             }
         }
-        return apis.shards().scatter(lookups, ListOffsetsCommand::new).map(results -> response(data, results));
+        short version = context.apiVersion();
+        return apis.shards().scatter(lookups, ListOffsetsCommand::new).map(results -> response(data, version, results));
     }
 
 
-    private static ListOffsetsResponseData response(ListOffsetsRequestData data,
+    private static ListOffsetsResponseData response(ListOffsetsRequestData data, short version,
                                                     Map<TopicPartition, ListOffsetsCommand.Result> results) {
         ListOffsetsResponseData response = new ListOffsetsResponseData();
         for (ListOffsetsRequestData.ListOffsetsTopic topic : data.topics()) {
@@ -61,8 +62,12 @@ public final class ListOffsetsHandler implements ApiHandler {
                 } else {
                     answer.setErrorCode(result.error().code());
                     TimestampOffset found = result.found();
-                    if (found != null)
-                        answer.setTimestamp(found.timestamp()).setOffset(found.offset()).setLeaderEpoch(found.leaderEpoch());
+                    if (found != null) {
+                        answer.setTimestamp(found.timestamp()).setOffset(found.offset());
+                        // The epoch joined the response in v4; older versions must leave the field at its default.
+                        if (version >= 4)
+                            answer.setLeaderEpoch(found.leaderEpoch());
+                    }
                 }
                 partitions.add(answer);
             }

@@ -43,9 +43,10 @@ public final class MetadataHandler implements ApiHandler {
 
     @Override
     public Future<ApiMessage> handle(RequestContext context, AbstractRequest request) {
-        MetadataRequestData data = ((MetadataRequest) request).data();
+        MetadataRequest metadata = (MetadataRequest) request;
+        MetadataRequestData data = metadata.data();
         MetadataImage image = apis.metadata().image();
-        if (data.topics() == null)
+        if (metadata.isAllTopics())
             return Future.succeededFuture(response(apis.metadata().image(), new ArrayList<>(image.topics().values()), List.of()));
         List<TopicImage> found = new ArrayList<>();
         List<MetadataResponseTopic> errors = new ArrayList<>();
