@@ -121,13 +121,14 @@ public final class LogManager implements AutoCloseable {
             Files.createDirectories(dir);
             Path marker = dir.resolve(CLEAN_SHUTDOWN_FILE);
             boolean clean = Files.exists(marker);
-            if (!clean)
+            List<Path> partitionDirs = partitionDirs(dir);
+            if (!clean && !partitionDirs.isEmpty())
                 log.info("Log directory {} was not shut down cleanly: recovering its logs", dir);
             Map<TopicPartition, Long> recoveryPoints = read(dir, OffsetCheckpointFile.RECOVERY_POINT_FILE);
             Map<TopicPartition, Long> logStartOffsets = read(dir, OffsetCheckpointFile.LOG_START_OFFSET_FILE);
             Map<TopicPartition, Long> highWatermarks = read(dir, OffsetCheckpointFile.REPLICATION_OFFSET_FILE);
             List<Future<Log>> loading = new ArrayList<>();
-            for (Path partitionDir : partitionDirs(dir)) {
+            for (Path partitionDir : partitionDirs) {
                 TopicPartition tp = parseTopicPartition(partitionDir);
                 LogLoader.Checkpoints checkpoints = new LogLoader.Checkpoints(clean,
                     recoveryPoints.getOrDefault(tp, 0L), logStartOffsets.getOrDefault(tp, 0L),
