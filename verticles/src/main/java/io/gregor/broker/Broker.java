@@ -145,7 +145,7 @@ public final class Broker implements AutoCloseable {
 
         BrokerSettings settings = new BrokerSettings(brokerId, config.autoCreateTopicsEnable(), config.numPartitions(),
             (short) config.defaultReplicationFactor(), config.deleteTopicEnable(), config.fetchMaxBytes(),
-            brokerConfigs, brokerConfigs);
+            brokerConfigs, config.originals().keySet(), brokerConfigs);
         Apis apis = new Apis(vertx, settings, cache, logShards, topics);
         ProducerIdManager producerIds = new ProducerIdManager(vertx, store.client(), brokerId);
         NetworkVerticle.Settings network = new NetworkVerticle.Settings(listener.bindHost(), listener.port(),
@@ -163,7 +163,7 @@ public final class Broker implements AutoCloseable {
         ApiRegistry registry = new ApiRegistry();
         registry.register(ApiKeys.API_VERSIONS, 0, new ApiVersionsHandler(registry::apiVersions))
             .register(ApiKeys.METADATA, 0, new MetadataHandler(apis))
-            .register(ApiKeys.PRODUCE, 3, new ProduceHandler(apis))
+            .registerAdvertisingOldest(ApiKeys.PRODUCE, 3, new ProduceHandler(apis))
             .register(ApiKeys.FETCH, 4, new FetchHandler(apis))
             .register(ApiKeys.LIST_OFFSETS, 1, new ListOffsetsHandler(apis))
             .register(ApiKeys.CREATE_TOPICS, 0, new CreateTopicsHandler(apis))

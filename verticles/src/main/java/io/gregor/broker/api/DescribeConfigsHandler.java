@@ -77,11 +77,12 @@ public final class DescribeConfigsHandler implements ApiHandler {
             for (Map.Entry<String, String> e : apis.settings().brokerConfigs().entrySet()) {
                 if (!wanted(resource, e.getKey()) || clusterDefault)
                     continue;
+                ConfigSource source = apis.settings().explicitBrokerConfigs().contains(e.getKey())
+                    ? ConfigSource.STATIC_BROKER_CONFIG : ConfigSource.DEFAULT_CONFIG;
                 DescribeConfigsResourceResult entry = new DescribeConfigsResourceResult().setName(e.getKey())
-                    .setValue(e.getValue()).setReadOnly(true).setIsSensitive(false)
-                    .setConfigSource(ConfigSource.STATIC_BROKER_CONFIG.id());
+                    .setValue(e.getValue()).setReadOnly(true).setIsSensitive(false).setConfigSource(source.id());
                 if (synonyms)
-                    entry.synonyms().add(synonym(e.getKey(), e.getValue(), ConfigSource.STATIC_BROKER_CONFIG));
+                    entry.synonyms().add(synonym(e.getKey(), e.getValue(), source));
                 configs.add(entry);
             }
         } else {

@@ -13,7 +13,7 @@ import org.apache.kafka.common.protocol.ApiKeys;
  * request for anything else is answered with UNSUPPORTED_VERSION.
  */
 public final class ApiRegistry {
-    private record Entry(ApiHandler handler, short minVersion, short maxVersion) {
+    private record Entry(ApiHandler handler, short minVersion, short maxVersion, short advertisedMinVersion) {
     }
 
     private final Map<ApiKeys, Entry> entries = new EnumMap<>(ApiKeys.class);
@@ -26,7 +26,19 @@ public final class ApiRegistry {
     public ApiRegistry register(ApiKeys api, int minVersion, int maxVersion, ApiHandler handler) {
         short min = (short) Math.max(minVersion, api.oldestVersion());
         short max = (short) Math.min(maxVersion, api.latestVersion());
-        entries.put(api, new Entry(handler, min, max));
+        entries.put(api, new Entry(handler, min, max, min));
+        return this;
+    }
+
+    /**
+     * Serves {@code api} from {@code minVersion} but advertises it from the oldest version: some
+     * clients judge features by the advertised range. librdkafka only compresses with gzip, snappy
+     * or lz4 when Produce v0 is advertised, which is why Kafka 4 still advertises it while serving
+     * v3 and up (KAFKA-18659). Older versions are still answered with UNSUPPORTED_VERSION.
+     */
+    public ApiRegistry registerAdvertisingOldest(ApiKeys api, int minVersion, ApiHandler handler) {
+        short min = (short) Math.max(minVersion, api.oldestVersion());
+        entries.put(api, new Entry(handler, min, api.latestVersion(), api.oldestVersion()));
         return this;
     }
 
@@ -41,7 +53,7 @@ public final class ApiRegistry {
         ApiVersionCollection versions = new ApiVersionCollection();
         for (Map.Entry<ApiKeys, Entry> e : entries.entrySet()) {
             versions.add(new ApiVersion().setApiKey(e.getKey().id)
-                .setMinVersion(e.getValue().minVersion()).setMaxVersion(e.getValue().maxVersion()));
+                .setMinVersion(e.getValue().advertisedMinVersion()).setMaxVersion(e.getValue().maxVersion()));
         }
         return new ApiVersionsResponseData().setApiKeys(versions);
     }

@@ -138,15 +138,26 @@ final class KafkaConnection {
             socket.pause();
         }
         response.onComplete(result -> {
+            ApiMessage body;
             if (result.succeeded()) {
-                ApiMessage body = result.result();
-                complete(sequence, context, body == null ? null
-                    : encode(header.correlationId(), api.responseHeaderVersion(version), body, version));
+                body = result.result();
             } else {
                 log.error("Unexpected failure handling {} v{} from {}", api, version, connectionId, result.cause());
-                ApiMessage error = request.getErrorResponse(result.cause()).data();
-                complete(sequence, context, encode(header.correlationId(), api.responseHeaderVersion(version), error, version));
+                body = request.getErrorResponse(result.cause()).data();
             }
+            ByteBuf encoded = null;
+            if (body != null) {
+                try {
+                    encoded = encode(header.correlationId(), api.responseHeaderVersion(version), body, version);
+                } catch (RuntimeException e) {
+                    // Every later response waits for this one, so the connection cannot go on without it.
+                    log.error("Cannot encode the {} v{} response for {}", api, version, connectionId, e);
+                    context.released();
+                    closeWithReason("cannot encode the " + api + " v" + version + " response: " + e.getMessage());
+                    return;
+                }
+            }
+            complete(sequence, context, encoded);
         });
     }
 
