@@ -40,10 +40,12 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** The official Java client against one Gregor broker: what a Kafka user tries first. */
+@ExtendWith(NoBlockedThreads.class)
 class ClientRoundTripTest {
     private static TestBroker broker;
 

@@ -168,6 +168,11 @@ public final class Log implements AutoCloseable {
      * the topic asks for it. Nothing is appended if any batch is invalid.
      */
     public LogAppendInfo appendAsLeader(ByteBuffer records, int leaderEpoch) {
+        return appendAsLeader(records, leaderEpoch, null);
+    }
+
+    /** As {@link #appendAsLeader(ByteBuffer, int)}, with {@code guard} consulted once the batches are known valid. */
+    public LogAppendInfo appendAsLeader(ByteBuffer records, int leaderEpoch, AppendGuard guard) {
         health.ensureOnline();
         LogConfig config = this.config;
         int start = records.position();
@@ -188,6 +193,7 @@ public final class Log implements AutoCloseable {
             if (count <= 0 || lastOffsetDelta != count - 1)
                 throw new InvalidRecordException("Record batch at position " + (pos - start) + " for " + topicPartition
                     + " holds " + count + " records but a last offset delta of " + lastOffsetDelta);
+            validator.validateRecordFraming(records, pos, size);
             long batchMax = BatchHeader.maxTimestamp(records, pos);
             offsetCount += count;
             numMessages += count;
@@ -196,6 +202,11 @@ public final class Log implements AutoCloseable {
                 relativeOffsetOfMax = offsetCount - 1;
             }
             pos += size;
+        }
+        if (guard != null) {
+            LogAppendInfo instead = guard.beforeAppend(records, logStartOffset);
+            if (instead != null)
+                return instead;
         }
         long firstOffset = logEndOffset;
         long lastOffset = firstOffset + offsetCount - 1;
@@ -216,8 +227,11 @@ public final class Log implements AutoCloseable {
         }
         logEndOffset = lastOffset + 1;
         afterAppend(numMessages);
-        return new LogAppendInfo(firstOffset, lastOffset, maxTimestamp, firstOffset + relativeOffsetOfMax,
+        LogAppendInfo info = new LogAppendInfo(firstOffset, lastOffset, maxTimestamp, firstOffset + relativeOffsetOfMax,
             logAppendTime, logStartOffset, numMessages, limit - start);
+        if (guard != null)
+            guard.afterAppend(records, info);
+        return info;
     }
 
     /**

@@ -12,6 +12,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.RecordBatch;
 
+import io.gregor.storage.log.AppendGuard;
 import io.gregor.storage.log.LogAppendInfo;
 import io.gregor.storage.record.BatchHeader;
 
@@ -51,7 +52,7 @@ import io.gregor.storage.record.BatchHeader;
  * <p>Transactions are not tracked (no ongoing-transaction offsets, no coordinator epoch); markers
  * only move the producer's epoch and last timestamp, as they do in Kafka's entry.
  */
-public final class ProducerStateManager {
+public final class ProducerStateManager implements AppendGuard {
     /** Kafka's {@code ProducerStateEntry.NUM_BATCHES_TO_RETAIN}: the producer's max in-flight requests. */
     public static final int NUM_BATCHES_TO_RETAIN = 5;
     /** Default of Kafka's {@code producer.id.expiration.ms}: one day. */
@@ -229,6 +230,26 @@ public final class ProducerStateManager {
         if (producerId == RecordBatch.NO_PRODUCER_ID)
             return;
         producers.computeIfAbsent(producerId, ProducerEntry::new).addMarker(epoch, timestamp);
+    }
+
+    /**
+     * The log's hook before it assigns offsets: refuses a batch whose sequence does not follow, and
+     * answers a retry of a batch already in the log with its original offsets instead of appending
+     * it again.
+     */
+    @Override
+    public LogAppendInfo beforeAppend(ByteBuffer records, long logStartOffset) {
+        AppendCheck check = checkRecords(records);
+        if (check.isError())
+            throw check.error().exception(check.message());
+        if (check.isDuplicate())
+            return new LogAppendInfo(check.firstOffset(), check.lastOffset(), -1L, -1L, -1L, logStartOffset, 0, 0);
+        return null;
+    }
+
+    @Override
+    public void afterAppend(ByteBuffer records, LogAppendInfo info) {
+        onLeaderAppend(records, info);
     }
 
     /**

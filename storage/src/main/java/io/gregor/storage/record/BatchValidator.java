@@ -3,6 +3,7 @@ package io.gregor.storage.record;
 import java.nio.ByteBuffer;
 import java.util.zip.CRC32C;
 
+import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.errors.CorruptRecordException;
 
 /**
@@ -38,6 +39,45 @@ public final class BatchValidator {
         if (BatchHeader.lastOffsetDelta(buf, pos) < 0)
             throw new CorruptRecordException("Record batch at position " + pos + " has a negative last offset delta");
         return size;
+    }
+
+    /**
+     * Checks that the records of an uncompressed batch exactly fill it: as many length-prefixed
+     * records as the header counts, the last ending where the batch ends. Only the length varints
+     * are read. A batch that passes its CRC can still be malformed inside, and would then stop
+     * every consumer at its offset; Kafka refuses those with INVALID_RECORD. Compressed batches
+     * would have to be decompressed for this and are not checked here.
+     *
+     * @throws InvalidRecordException if the records do not add up
+     */
+    public void validateRecordFraming(ByteBuffer buf, int pos, int size) {
+        if ((BatchHeader.attributes(buf, pos) & BatchHeader.COMPRESSION_MASK) != 0)
+            return;
+        int count = BatchHeader.recordCount(buf, pos);
+        int end = pos + size;
+        int at = pos + BatchHeader.SIZE;
+        for (int i = 0; i < count; i++) {
+            if (at >= end)
+                throw new InvalidRecordException("Record batch declares " + count + " records but holds only " + i);
+            int length = 0;
+            int shift = 0;
+            int b;
+            do {
+                if (at >= end || shift > 28)
+                    throw new InvalidRecordException("Record " + i + " of the batch has a malformed length");
+                b = buf.get(at++) & 0xff;
+                length |= (b & 0x7f) << shift;
+                shift += 7;
+            } while ((b & 0x80) != 0);
+            length = (length >>> 1) ^ -(length & 1);
+            if (length <= 0 || length > end - at)
+                throw new InvalidRecordException("Record " + i + " of the batch claims " + length + " bytes but "
+                    + (end - at) + " are left in the batch");
+            at += length;
+        }
+        if (at != end)
+            throw new InvalidRecordException("Record batch holds " + (end - at) + " bytes after its " + count
+                + " records");
     }
 
     /** CRC32C over attributes..end. Reads through absolute positions, leaving {@code buf} untouched. */

@@ -9,6 +9,7 @@ import java.util.Map;
 
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.errors.InvalidRequiredAcksException;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.message.ProduceResponseData.PartitionProduceResponse;
@@ -23,6 +24,7 @@ import io.gregor.broker.log.AppendCommand;
 import io.gregor.broker.metadata.MetadataImage;
 import io.gregor.broker.metadata.TopicImage;
 import io.gregor.broker.network.ApiHandler;
+import io.gregor.broker.network.CloseConnectionException;
 import io.gregor.broker.network.RequestContext;
 import io.vertx.core.Future;
 
@@ -41,6 +43,10 @@ public final class ProduceHandler implements ApiHandler {
     public Future<ApiMessage> handle(RequestContext context, AbstractRequest request) {
         ProduceRequestData data = ((ProduceRequest) request).data();
         short version = context.apiVersion();
+        short acks = data.acks();
+        if (acks != 0 && acks != 1 && acks != -1)
+            return Future.succeededFuture(request.getErrorResponse(new InvalidRequiredAcksException(
+                "Invalid required acks " + acks + ": it must be -1 (all), 0 or 1")).data());
         MetadataImage image = apis.metadata().image();
         Map<TopicPartition, AppendCommand.Result> rejected = new LinkedHashMap<>();
         Map<TopicPartition, ByteBuffer> accepted = new HashMap<>();
@@ -53,6 +59,10 @@ public final class ProduceHandler implements ApiHandler {
                     continue;
                 }
                 MemoryRecords records = (MemoryRecords) partition.records();
+                if (records == null) {
+                    rejected.put(tp, failed(Errors.INVALID_RECORD, "The produce request carries no records for " + tp));
+                    continue;
+                }
                 try {
                     ProduceRequest.validateRecords(version, records);
                 } catch (ApiException e) {
@@ -62,11 +72,10 @@ public final class ProduceHandler implements ApiHandler {
                 accepted.put(tp, records.buffer());
             }
         }
-        short acks = data.acks();
         Future<Map<TopicPartition, AppendCommand.Result>> appended =
             apis.shards().scatter(accepted, records -> new AppendCommand(records, acks));
         if (acks == 0)
-            return Future.succeededFuture(null);
+            return appended.compose(results -> failureOf(rejected, results));
         return appended.map(results -> {
             Map<TopicPartition, AppendCommand.Result> all = new LinkedHashMap<>(rejected);
             all.putAll(results);
@@ -74,6 +83,22 @@ public final class ProduceHandler implements ApiHandler {
         });
     }
 
+
+    /**
+     * acks=0 gets no response; a failure closes the connection instead, as Kafka does, so the
+     * producer notices and refreshes its metadata.
+     */
+    private static Future<ApiMessage> failureOf(Map<TopicPartition, AppendCommand.Result> rejected,
+                                                Map<TopicPartition, AppendCommand.Result> results) {
+        Map<TopicPartition, AppendCommand.Result> all = new LinkedHashMap<>(rejected);
+        all.putAll(results);
+        for (Map.Entry<TopicPartition, AppendCommand.Result> e : all.entrySet()) {
+            if (e.getValue().error() != Errors.NONE)
+                return Future.failedFuture(new CloseConnectionException("a produce with acks=0 to " + e.getKey()
+                    + " failed with " + e.getValue().error().name()));
+        }
+        return Future.succeededFuture(null);
+    }
 
     private static AppendCommand.Result failed(Errors error, String message) {
         return new AppendCommand.Result(error, message, -1L, -1L, -1L);

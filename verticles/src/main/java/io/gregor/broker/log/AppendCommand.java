@@ -9,7 +9,6 @@ import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.protocol.Errors;
 
 import io.gregor.storage.log.LogAppendInfo;
-import io.gregor.storage.producer.AppendCheck;
 import io.vertx.core.Future;
 
 /**
@@ -42,13 +41,7 @@ public record AppendCommand(Map<TopicPartition, ByteBuffer> records, short acks)
                 + " is insufficient to satisfy the min.isr requirement of " + partition.minInsyncReplicas()
                 + " for partition " + tp);
         try {
-            AppendCheck check = partition.producers().checkRecords(batches);
-            if (check.isError())
-                return Result.failed(check.error(), check.message());
-            if (check.isDuplicate())
-                return new Result(Errors.NONE, null, check.firstOffset(), -1L, partition.log().logStartOffset());
-            LogAppendInfo info = partition.log().appendAsLeader(batches, partition.leaderEpoch());
-            partition.producers().onLeaderAppend(batches, info);
+            LogAppendInfo info = partition.log().appendAsLeader(batches, partition.leaderEpoch(), partition.producers());
             partition.onAppended();
             return new Result(Errors.NONE, null, info.firstOffset(), info.logAppendTime(), info.logStartOffset());
         } catch (ApiException e) {

@@ -49,6 +49,7 @@ final class KafkaConnection {
     private boolean closed;
     private boolean paused;
     private boolean draining;
+    private boolean writeBlocked;
 
     /** A finished request waiting for its turn; a null frame means "no response". */
     private record Reply(ByteBuf frame, RequestContext context) {
@@ -62,7 +63,7 @@ final class KafkaConnection {
         this.connectionId = socket.localAddress() + "-" + socket.remoteAddress();
         this.parser = RecordParser.newFixed(SIZE_PREFIX, this::onChunk);
         socket.handler(parser);
-        socket.closeHandler(v -> closed = true);
+        socket.closeHandler(v -> onClosed());
         socket.shutdownHandler(v -> drain());
         socket.exceptionHandler(e -> log.debug("Connection {} failed: {}", connectionId, e.toString()));
     }
@@ -94,7 +95,7 @@ final class KafkaConnection {
         try {
             header = RequestHeader.parse(frame);
         } catch (RuntimeException e) {
-            closeWithReason("cannot parse the request header: " + e.getMessage());
+            closeWithReason("cannot parse the request header: " + e);
             return;
         }
         ApiKeys api = header.apiKey();
@@ -116,7 +117,7 @@ final class KafkaConnection {
             request = AbstractRequest.parseRequest(api, version, frame).request;
         } catch (RuntimeException e) {
             closeWithReason("cannot parse " + api + " v" + version + " request (correlation id "
-                + header.correlationId() + "): " + e.getMessage());
+                + header.correlationId() + "): " + e);
             return;
         }
         ApiHandler handler = apis.handler(api, version);
@@ -124,8 +125,7 @@ final class KafkaConnection {
         if (handler == null) {
             log.info("Answering {} v{} from {} with UNSUPPORTED_VERSION: not served on this listener",
                 api, version, connectionId);
-            response = Future.succeededFuture(request.getErrorResponse(new UnsupportedVersionException(
-                api + " v" + version + " is not supported")).data());
+            response = Future.failedFuture(new UnsupportedVersionException(api + " v" + version + " is not supported"));
         } else {
             try {
                 response = handler.handle(context, request);
@@ -138,27 +138,38 @@ final class KafkaConnection {
             socket.pause();
         }
         response.onComplete(result -> {
-            ApiMessage body;
-            if (result.succeeded()) {
-                body = result.result();
-            } else {
-                log.error("Unexpected failure handling {} v{} from {}", api, version, connectionId, result.cause());
-                body = request.getErrorResponse(result.cause()).data();
+            if (result.failed() && result.cause() instanceof CloseConnectionException close) {
+                context.released();
+                closeWithReason(close.getMessage());
+                return;
             }
-            ByteBuf encoded = null;
-            if (body != null) {
-                try {
-                    encoded = encode(header.correlationId(), api.responseHeaderVersion(version), body, version);
-                } catch (RuntimeException e) {
-                    // Every later response waits for this one, so the connection cannot go on without it.
-                    log.error("Cannot encode the {} v{} response for {}", api, version, connectionId, e);
-                    context.released();
-                    closeWithReason("cannot encode the " + api + " v" + version + " response: " + e.getMessage());
-                    return;
-                }
+            // Every later response waits for this one, so a request that cannot be answered closes the connection.
+            ApiMessage body;
+            try {
+                body = result.succeeded() ? result.result() : errorResponse(request, result.cause());
+            } catch (RuntimeException e) {
+                context.released();
+                closeWithReason("cannot build an error response to a malformed " + api + " v" + version + " request: " + e);
+                return;
+            }
+            ByteBuf encoded;
+            try {
+                encoded = body == null ? null
+                    : encode(header.correlationId(), api.responseHeaderVersion(version), body, version);
+            } catch (RuntimeException e) {
+                log.error("Cannot encode the {} v{} response for {}", api, version, connectionId, e);
+                context.released();
+                closeWithReason("cannot encode the " + api + " v" + version + " response: " + e);
+                return;
             }
             complete(sequence, context, encoded);
         });
+    }
+
+    private ApiMessage errorResponse(AbstractRequest request, Throwable cause) {
+        if (!(cause instanceof UnsupportedVersionException))
+            log.error("Unexpected failure handling {} from {}", request.apiKey(), connectionId, cause);
+        return request.getErrorResponse(cause).data();
     }
 
     private int inFlightCount() {
@@ -181,7 +192,8 @@ final class KafkaConnection {
                 socket.close();
         } else if (paused && inFlightCount() < MAX_IN_FLIGHT / 2) {
             paused = false;
-            socket.resume();
+            if (!writeBlocked)
+                socket.resume();
         }
     }
 
@@ -204,6 +216,25 @@ final class KafkaConnection {
             return;
         }
         socket.write(BufferInternal.buffer(reply.frame())).onComplete(done -> reply.context().released());
+        if (socket.writeQueueFull() && !writeBlocked) {
+            // A client that does not read its answers is held back by TCP, as Kafka does, instead
+            // of having them buffered here without bound.
+            writeBlocked = true;
+            socket.pause();
+            socket.drainHandler(v -> {
+                writeBlocked = false;
+                if (!paused && !draining)
+                    socket.resume();
+            });
+        }
+    }
+
+    private void onClosed() {
+        if (!closed) {
+            log.debug("Connection {} closed by the client{}", connectionId,
+                expectingSize ? "" : " in the middle of a request");
+        }
+        closed = true;
     }
 
     private void closeWithReason(String reason) {
