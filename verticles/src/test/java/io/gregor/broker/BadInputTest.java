@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import java.io.ByteArrayOutputStream;
-import java.lang.annotation.Retention;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
