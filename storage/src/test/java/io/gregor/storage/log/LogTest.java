@@ -422,4 +422,36 @@ class LogTest {
         assertBatch(readAll(reopened, 0).get(0), 2, 10, 10, 0);
         reopened.close();
     }
+
+    @Test
+    void aBatchWhoseRecordsDoNotFillItIsInvalidEvenWithAValidCrc() throws IOException {
+        Log log = new LogTestSupport(root).open(SMALL);
+        ByteBuffer batch = TestBatches.batch(0, 2, 10, 1000L);
+        batch.putInt(57, 1);
+        batch.putInt(23, 0);
+        fixCrc(batch);
+        assertThrows(InvalidRecordException.class, () -> log.appendAsLeader(batch, 0),
+            "one declared record, two present: a consumer would stop at this offset");
+        assertEquals(0, log.logEndOffset());
+        log.close();
+    }
+
+    @Test
+    void theAppendGuardOnlySeesBatchesThatPassedTheirCrc() throws IOException {
+        Log log = new LogTestSupport(root).open(SMALL);
+        AppendGuard refuseAll = new AppendGuard() {
+            @Override
+            public LogAppendInfo beforeAppend(ByteBuffer records, long logStartOffset) {
+                throw new IllegalStateException("the guard must not see a corrupt batch");
+            }
+
+            @Override
+            public void afterAppend(ByteBuffer records, LogAppendInfo info) {
+            }
+        };
+        ByteBuffer corrupt = TestBatches.batch(0, 3, 10, 1000L);
+        corrupt.put(corrupt.limit() - 1, (byte) (corrupt.get(corrupt.limit() - 1) ^ 1));
+        assertThrows(CorruptRecordException.class, () -> log.appendAsLeader(corrupt, 0, refuseAll));
+        log.close();
+    }
 }
