@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -47,6 +48,9 @@ import io.gregor.broker.network.ApiRegistry;
 import io.gregor.broker.network.NetworkVerticle;
 import io.gregor.broker.producer.ProducerIdManager;
 import io.gregor.coordination.zk.BrokerRegistration;
+import io.gregor.metrics.BrokerMetrics;
+import io.gregor.metrics.GregorMetricsOptions;
+import io.gregor.metrics.MetricsServer;
 import io.gregor.coordination.zk.EmbeddedZooKeeper;
 import io.gregor.coordination.zk.TopicAssignment;
 import io.gregor.coordination.zk.ZkMetadataStore;
@@ -78,6 +82,9 @@ public final class Broker implements AutoCloseable {
     private int brokerId;
     private Listener listener;
     private boolean closed;
+    private final BrokerMetrics metrics = BrokerMetrics.create();
+    private volatile int brokerState = BrokerGauges.STARTING;
+    private MetricsServer metricsServer;
 
     private Broker(BrokerConfig config) {
         this.config = config;
@@ -108,6 +115,15 @@ public final class Broker implements AutoCloseable {
         return vertx;
     }
 
+    public BrokerMetrics metrics() {
+        return metrics;
+    }
+
+    /** The Prometheus endpoint's port as bound (metrics.listener port 0 picks one). */
+    public int metricsPort() {
+        return metricsServer == null ? -1 : metricsServer.actualPort();
+    }
+
     private void startup() throws Exception {
         long started = System.nanoTime();
         ZookeeperConnect zookeeper = connectZooKeeper();
@@ -120,6 +136,9 @@ public final class Broker implements AutoCloseable {
         listener = bindableListener(config.listeners().get(0));
         vertx = startVertx(zookeeper);
         vertx.eventBus().registerCodec(new LocalCodec());
+        // First, so a starting (or recovering) broker can already be watched.
+        metricsServer = new MetricsServer(metrics, config.metricsListener().bindHost(), config.metricsListener().port());
+        await(vertx.deployVerticle(metricsServer));
 
         Map<String, String> brokerConfigs = config.effectiveValues();
         TopicConfigs topicConfigs = new TopicConfigs(brokerConfigs);
@@ -132,7 +151,7 @@ public final class Broker implements AutoCloseable {
 
         int shards = config.numIoThreads();
         for (int i = 0; i < shards; i++)
-            shardDeployments.add(await(vertx.deployVerticle(new LogShard(i, logManager, config.logRetentionCheckIntervalMs()))));
+            shardDeployments.add(await(vertx.deployVerticle(new LogShard(i, logManager, config.logRetentionCheckIntervalMs(), metrics))));
         LogShards logShards = new LogShards(vertx.eventBus(), shards);
 
         int controllerId = store.tryElectController(brokerId) ? brokerId : store.controllerId();
@@ -142,19 +161,21 @@ public final class Broker implements AutoCloseable {
         ZkTopicManager topics = new ZkTopicManager(vertx, store, cache, logShards, topicConfigs, brokerLogConfig, brokerId,
             config.deleteTopicEnable());
         await(topics.loadAll());
+        BrokerGauges.register(metrics, cache, brokerId, config.minInsyncReplicas(), () -> brokerState);
 
         BrokerSettings settings = new BrokerSettings(brokerId, config.autoCreateTopicsEnable(), config.numPartitions(),
             (short) config.defaultReplicationFactor(), config.deleteTopicEnable(), config.fetchMaxBytes(),
             brokerConfigs, config.originals().keySet(), brokerConfigs);
-        Apis apis = new Apis(vertx, settings, cache, logShards, topics);
+        Apis apis = new Apis(vertx, settings, cache, logShards, topics, metrics);
         ProducerIdManager producerIds = new ProducerIdManager(vertx, store.client(), brokerId);
         NetworkVerticle.Settings network = new NetworkVerticle.Settings(listener.bindHost(), listener.port(),
             config.socketSendBufferBytes(), config.socketReceiveBufferBytes(), config.socketRequestMaxBytes(),
-            () -> apiRegistry(apis, producerIds));
+            () -> apiRegistry(apis, producerIds), metrics);
         networkDeployment = await(vertx.deployVerticle(() -> new NetworkVerticle(network),
             new DeploymentOptions().setInstances(config.numNetworkThreads())));
 
         store.registerBroker(new BrokerRegistration(brokerId, advertised.host(), advertised.port()));
+        brokerState = BrokerGauges.RUNNING;
         log.info("[Gregor id={}] started in {} ms, listening on {}", brokerId,
             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), advertised);
     }
@@ -231,8 +252,12 @@ public final class Broker implements AutoCloseable {
         String host = config.clusterListenerHost();
         EventBusOptions eventBus = new EventBusOptions().setHost(host).setPort(config.clusterListenerPort())
             .setClusterPublicHost(host);
-        VertxOptions options = new VertxOptions().setEventBusOptions(eventBus);
-        return await(Vertx.builder().with(options).withClusterManager(new ZookeeperClusterManager(zk)).buildClustered());
+        // Vert.x's own meters (event bus, the listener, pools) go to this broker's registry, under a
+        // registry name of its own: several brokers may share a JVM (tests).
+        VertxOptions options = new VertxOptions().setEventBusOptions(eventBus)
+            .setMetricsOptions(GregorMetricsOptions.create(metrics.registry(), "gregor-broker-" + brokerId + "-" + UUID.randomUUID()));
+        return await(Vertx.builder().with(options).withMetrics(GregorMetricsOptions.factory(metrics.registry()))
+            .withClusterManager(new ZookeeperClusterManager(zk)).buildClustered());
     }
 
     private Map<String, Map<String, String>> topicOverrides() {
@@ -256,12 +281,14 @@ public final class Broker implements AutoCloseable {
             return;
         closed = true;
         long started = System.nanoTime();
+        brokerState = BrokerGauges.PENDING_CONTROLLED_SHUTDOWN;
         if (networkDeployment != null)
             quietly("stopping the network", () -> await(vertx.undeploy(networkDeployment)));
         if (store != null)
             quietly("unregistering from ZooKeeper", () -> store.unregisterBroker(brokerId));
         for (String shard : shardDeployments)
             quietly("stopping a log shard", () -> await(vertx.undeploy(shard)));
+        brokerState = BrokerGauges.SHUTTING_DOWN;
         if (logManager != null)
             quietly("closing the logs", () -> logManager.close());
         if (vertx != null)
@@ -270,6 +297,7 @@ public final class Broker implements AutoCloseable {
             quietly("closing the ZooKeeper client", () -> store.close());
         if (embeddedZooKeeper != null)
             quietly("stopping the embedded ZooKeeper", () -> embeddedZooKeeper.close());
+        metrics.close();
         log.info("[Gregor id={}] shut down in {} ms", brokerId, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
     }
 

@@ -309,14 +309,15 @@ class BadInputTest {
 
     @Test
     void aClientHangingUpInTheMiddleOfARequestIsLogged() throws Exception {
+        int mark = brokerLog.mark();
         int port = hangUpMidRequest();
         int port2 = hangUpAfterAHeaderAndPartOfABody();
         // Kafka logs such a disconnect at DEBUG ("Connection with ... disconnected", EOFException).
         if (KAFKA)
             return;
-        assertNotNull(brokerLog.await(forConnection(port, Level.DEBUG), 3000),
+        assertNotNull(brokerLog.awaitAfter(mark, forConnection(port, Level.DEBUG), 3000),
             "no log line about the connection that hung up mid-request; KafkaConnection lines: " + connectionLines());
-        assertNotNull(brokerLog.await(forConnection(port2, Level.DEBUG), 3000),
+        assertNotNull(brokerLog.awaitAfter(mark, forConnection(port2, Level.DEBUG), 3000),
             "no log line about the connection that ended mid-request; KafkaConnection lines: " + connectionLines());
     }
 
@@ -958,7 +959,7 @@ class BadInputTest {
                         if (outcome == Outcome.CLOSED) {
                             closed++;
                             if (!KAFKA)
-                                assertNotNull(brokerLog.await(forConnection(raw.port(), Level.WARN), 3000),
+                                assertNotNull(raw.awaitLog(Level.WARN, 3000),
                                     "closed without a warning after " + what);
                             raw.close();
                             raw = Raw.connect();
@@ -1122,7 +1123,7 @@ class BadInputTest {
     private static void assertWarned(Raw raw, String... words) throws InterruptedException {
         if (KAFKA)
             return;
-        LogEvent warning = brokerLog.await(forConnection(raw.port(), Level.WARN), 5000);
+        LogEvent warning = raw.awaitLog(Level.WARN, 5000);
         assertNotNull(warning, "no WARN line naming connection port " + raw.port() + "; KafkaConnection lines: "
             + connectionLines());
         String text = warning.getMessage().getFormattedMessage();
@@ -1133,7 +1134,7 @@ class BadInputTest {
     private static void assertWarnedWithout(Raw raw, String words) throws InterruptedException {
         if (KAFKA)
             return;
-        LogEvent warning = brokerLog.await(forConnection(raw.port(), Level.WARN), 5000);
+        LogEvent warning = raw.awaitLog(Level.WARN, 5000);
         assertNotNull(warning);
         String text = warning.getMessage().getFormattedMessage();
         assertFalse(text.contains(words), "the warning names no reason: " + text);
@@ -1150,25 +1151,33 @@ class BadInputTest {
         final Socket socket;
         final DataInputStream in;
         final DataOutputStream out;
+        final int logMark;
         int nextCorrelationId = 1;
 
-        private Raw(Socket socket) throws IOException {
+        private Raw(Socket socket, int logMark) throws IOException {
             this.socket = socket;
+            this.logMark = logMark;
             this.in = new DataInputStream(socket.getInputStream());
             this.out = new DataOutputStream(socket.getOutputStream());
         }
 
         static Raw connect() throws IOException {
+            // Ephemeral ports are reused: only log lines after this connection opened can be about it.
+            int logMark = brokerLog == null ? 0 : brokerLog.mark();
             String[] hostPort = bootstrap.split(":");
             Socket socket = new Socket();
             socket.connect(new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1])), 5000);
             socket.setTcpNoDelay(true);
             socket.setSoTimeout(15_000);
-            return new Raw(socket);
+            return new Raw(socket, logMark);
         }
 
         int port() {
             return socket.getLocalPort();
+        }
+
+        LogEvent awaitLog(Level level, long timeoutMs) throws InterruptedException {
+            return brokerLog.awaitAfter(logMark, forConnection(port(), level), timeoutMs);
         }
 
         RequestHeader nextHeader(ApiKeys api, short version) {

@@ -110,6 +110,7 @@ class BrokerProcessIT {
         env.put("GREGOR_LOG_DIRS", dir.resolve("kafka-logs").toString());
         env.put("GREGOR_ZOOKEEPER_EMBEDDED_PORT", "0");
         env.put("GREGOR_ZOOKEEPER_EMBEDDED_DATA_DIR", dir.resolve("zookeeper").toString());
+        env.put("GREGOR_METRICS_LISTENER", "http://127.0.0.1:0");
         return env;
     }
 
@@ -117,7 +118,10 @@ class BrokerProcessIT {
     void theFatJarServesOnTheShippedConfigAndSigtermLeavesNothingToRecover() throws Exception {
         Path config = SHIPPED_CONFIG.toAbsolutePath();
         int port;
-        try (BrokerProcess broker = launch(List.of(config.toString()), loopbackEnv())) {
+        int metricsPort = freePort();
+        Map<String, String> env = loopbackEnv();
+        env.put("GREGOR_METRICS_LISTENER", "http://127.0.0.1:" + metricsPort);
+        try (BrokerProcess broker = launch(List.of(config.toString()), env)) {
             Matcher started = broker.await(STARTED, 60_000);
             assertNotNull(started, "no start line:\n" + broker.text());
             port = Integer.parseInt(started.group(3));
@@ -125,6 +129,10 @@ class BrokerProcessIT {
                 for (int i = 0; i < 10; i++)
                     producer.send(new ProducerRecord<>("process", 0, "k" + i, "v" + i)).get(30, TimeUnit.SECONDS);
             }
+            // The shaded jar keeps both Vert.x service files, or the meters silently switch off.
+            String page = scrape(metricsPort);
+            assertTrue(page.contains("kafka_server_brokertopicmetrics_messagesin_total{topic=\"process\"} 10.0"), page);
+            assertTrue(page.contains("vertx_"), page);
             // SIGTERM through the handle: Process.destroy() would also close the pipe we read the log from.
             broker.process.toHandle().destroy();
             assertTrue(broker.process.waitFor(60, TimeUnit.SECONDS), "SIGTERM stops the broker:\n" + broker.text());
@@ -169,6 +177,20 @@ class BrokerProcessIT {
             assertNotNull(broker.await(STARTED, 60_000), broker.text());
             assertTrue(broker.text().contains("no.such.setting"), broker.text());
         }
+    }
+
+    private static int freePort() throws IOException {
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return probe.getLocalPort();
+        }
+    }
+
+    private static String scrape(int port) throws Exception {
+        java.net.http.HttpResponse<String> response = java.net.http.HttpClient.newHttpClient().send(
+            java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode());
+        return response.body();
     }
 
     private static KafkaProducer<String, String> producer(int port) {

@@ -82,11 +82,22 @@ final class LogCapture extends AbstractAppender implements AutoCloseable {
 
     /** The first event matching {@code filter} within {@code timeoutMs}, or null. */
     LogEvent await(Predicate<LogEvent> filter, long timeoutMs) throws InterruptedException {
+        return awaitAfter(0, filter, timeoutMs);
+    }
+
+    /** Events captured so far: a mark for {@link #awaitAfter}. */
+    int mark() {
+        return events.size();
+    }
+
+    /** As {@link #await}, among the events captured after {@code mark} only. */
+    LogEvent awaitAfter(int mark, Predicate<LogEvent> filter, long timeoutMs) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         do {
-            for (LogEvent event : events) {
-                if (filter.test(event))
-                    return event;
+            List<LogEvent> seen = events();
+            for (int i = mark; i < seen.size(); i++) {
+                if (filter.test(seen.get(i)))
+                    return seen.get(i);
             }
             Thread.sleep(20);
         } while (System.nanoTime() < deadline);

@@ -49,6 +49,7 @@ public final class TestBroker implements AutoCloseable {
         props.put("num.io.threads", "2");
         props.put("group.initial.rebalance.delay.ms", "0");
         props.put("offsets.topic.replication.factor", "1");
+        props.put("metrics.listener", "http://127.0.0.1:0");
         props.putAll(overrides);
         broker = Broker.start(new BrokerConfig(props));
     }

@@ -57,6 +57,7 @@ public final class DeleteTopicsHandler implements ApiHandler {
     private Future<DeletableTopicResult> delete(String name) {
         Uuid id = apis.metadata().image().topic(name).map(TopicImage::id).orElse(Uuid.ZERO_UUID);
         return apis.topics().deleteTopic(name)
+            .onSuccess(v -> apis.metrics().removeTopic(name))
             .map(v -> new DeletableTopicResult().setName(name).setTopicId(id).setErrorCode(Errors.NONE.code()))
             .recover(e -> {
                 Errors error = e instanceof ApiException ? Errors.forException(e) : Errors.UNKNOWN_SERVER_ERROR;

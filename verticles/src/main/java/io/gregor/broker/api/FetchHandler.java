@@ -24,6 +24,8 @@ import io.gregor.broker.metadata.MetadataImage;
 import io.gregor.broker.metadata.TopicImage;
 import io.gregor.broker.network.ApiHandler;
 import io.gregor.broker.network.RequestContext;
+import io.gregor.metrics.BrokerMetrics;
+import io.gregor.metrics.TopicMetrics;
 import io.gregor.storage.log.LogSlice;
 import io.vertx.core.Future;
 
@@ -73,7 +75,7 @@ public final class FetchHandler implements ApiHandler {
         int maxBytes = version >= 3 ? Math.min(data.maxBytes(), apis.settings().fetchMaxBytes()) : Integer.MAX_VALUE;
         long deadline = System.currentTimeMillis() + Math.max(0, data.maxWaitMs());
         return fetch(specs, maxBytes, data.minBytes(), deadline)
-            .map(results -> response(context, version, wanted, results));
+            .map(results -> response(context, version, wanted, results, apis.metrics()));
     }
 
     private Future<Map<TopicPartition, ReadCommand.Result>> fetch(List<ReadCommand.Spec> specs, int maxBytes,
@@ -120,8 +122,18 @@ public final class FetchHandler implements ApiHandler {
         return Future.any(waits).map(true);
     }
 
+    /** Errors Kafka does not count as failed fetches (ReplicaManager.readFromLog). */
+    private static boolean expected(Errors error) {
+        return switch (error) {
+            case NONE, UNKNOWN_TOPIC_OR_PARTITION, UNKNOWN_TOPIC_ID, NOT_LEADER_OR_FOLLOWER, UNKNOWN_LEADER_EPOCH,
+                FENCED_LEADER_EPOCH, REPLICA_NOT_AVAILABLE, KAFKA_STORAGE_ERROR, OFFSET_OUT_OF_RANGE,
+                INCONSISTENT_TOPIC_ID -> true;
+            default -> false;
+        };
+    }
+
     private static FetchResponseData response(RequestContext context, short version, List<Wanted> wanted,
-                                              Map<TopicPartition, ReadCommand.Result> results) {
+                                              Map<TopicPartition, ReadCommand.Result> results, BrokerMetrics metrics) {
         FetchResponseData response = new FetchResponseData().setErrorCode(Errors.NONE.code()).setSessionId(0);
         Map<String, FetchableTopicResponse> topics = new LinkedHashMap<>();
         for (Wanted w : wanted) {
@@ -133,6 +145,15 @@ public final class FetchHandler implements ApiHandler {
             });
             PartitionData partition = new PartitionData().setPartitionIndex(w.tp().partition());
             ReadCommand.Result result = w.error() == Errors.NONE ? results.get(w.tp()) : null;
+            context.error(result == null ? w.error() : result.error());
+            if (result != null) {
+                // Only topics that exist get meters: a client cannot add series by asking for names.
+                TopicMetrics topicMetrics = metrics.topic(w.tp().topic());
+                topicMetrics.fetchRequest();
+                if (!expected(result.error()))
+                    topicMetrics.failedFetch();
+                topicMetrics.bytesOut(result.records().sizeInBytes());
+            }
             if (result == null) {
                 partition.setErrorCode(w.error().code()).setHighWatermark(-1).setLogStartOffset(-1)
                     .setRecords(MemoryRecords.EMPTY);

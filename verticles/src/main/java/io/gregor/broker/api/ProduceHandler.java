@@ -79,6 +79,7 @@ public final class ProduceHandler implements ApiHandler {
         return appended.map(results -> {
             Map<TopicPartition, AppendCommand.Result> all = new LinkedHashMap<>(rejected);
             all.putAll(results);
+            all.values().forEach(r -> context.error(r.error()));
             return response(all);
         });
     }

@@ -8,6 +8,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.protocol.Errors;
 
+import io.gregor.metrics.TopicMetrics;
 import io.gregor.storage.log.LogAppendInfo;
 import io.vertx.core.Future;
 
@@ -36,12 +37,26 @@ public record AppendCommand(Map<TopicPartition, ByteBuffer> records, short acks)
         Partition partition = shard.partition(tp);
         if (partition == null)
             return Result.failed(Errors.NOT_LEADER_OR_FOLLOWER, "This broker does not lead " + tp);
+        TopicMetrics metrics = partition.metrics();
+        metrics.produceRequest();
+        Result result = appendTo(partition, tp, batches);
+        Errors error = result.error();
+        if (error == Errors.MESSAGE_TOO_LARGE || error == Errors.RECORD_LIST_TOO_LARGE)
+            metrics.bytesRejected(batches.remaining());
+        else if (error != Errors.NONE && error != Errors.CORRUPT_MESSAGE && error != Errors.KAFKA_STORAGE_ERROR
+                && error != Errors.NOT_LEADER_OR_FOLLOWER)
+            metrics.failedProduce(); // as Kafka: unexpected errors, NOT_ENOUGH_REPLICAS, sequence errors
+        return result;
+    }
+
+    private Result appendTo(Partition partition, TopicPartition tp, ByteBuffer batches) {
         if (acks == -1 && partition.isrSize() < partition.minInsyncReplicas())
             return Result.failed(Errors.NOT_ENOUGH_REPLICAS, "The size of the current ISR " + partition.isrSize()
                 + " is insufficient to satisfy the min.isr requirement of " + partition.minInsyncReplicas()
                 + " for partition " + tp);
         try {
             LogAppendInfo info = partition.log().appendAsLeader(batches, partition.leaderEpoch(), partition.producers());
+            partition.metrics().appended(info.numMessages(), info.validBytes());
             partition.onAppended();
             return new Result(Errors.NONE, null, info.firstOffset(), info.logAppendTime(), info.logStartOffset());
         } catch (ApiException e) {

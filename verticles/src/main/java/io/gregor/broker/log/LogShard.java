@@ -12,6 +12,8 @@ import org.apache.kafka.common.errors.KafkaStorageException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.gregor.metrics.BrokerMetrics;
+import io.gregor.metrics.PartitionLogView;
 import io.gregor.storage.checkpoint.PartitionMetadataFile;
 import io.gregor.storage.log.Log;
 import io.gregor.storage.log.LogManager;
@@ -35,12 +37,14 @@ public final class LogShard extends AbstractVerticle {
 
     private final int id;
     private final LogManager logManager;
+    private final BrokerMetrics metrics;
     private final long retentionCheckMs;
     private final long producerIdExpirationMs = ProducerStateManager.DEFAULT_PRODUCER_ID_EXPIRATION_MS;
     private final Map<TopicPartition, Partition> partitions = new HashMap<>();
 
-    public LogShard(int id, LogManager logManager, long retentionCheckMs) {
+    public LogShard(int id, LogManager logManager, long retentionCheckMs, BrokerMetrics metrics) {
         this.id = id;
+        this.metrics = metrics;
         this.logManager = logManager;
         this.retentionCheckMs = retentionCheckMs;
     }
@@ -101,8 +105,34 @@ public final class LogShard extends AbstractVerticle {
             producerIdExpirationMs);
         Partition partition = new Partition(tp, partitionLog, producers, spec.leaderEpoch(), spec.minInsyncReplicas());
         partition.onAppended();
+        partition.metrics(metrics.topic(tp.topic()), metrics.registerLog(tp.topic(), tp.partition(), logView(partitionLog)));
         partitions.put(tp, partition);
         return partition;
+    }
+
+    /** What the kafka_log_log_* gauges read, from the scrape thread: volatile offsets, a concurrent segment map. */
+    private static PartitionLogView logView(Log log) {
+        return new PartitionLogView() {
+            @Override
+            public long size() {
+                return log.size();
+            }
+
+            @Override
+            public long logStartOffset() {
+                return log.logStartOffset();
+            }
+
+            @Override
+            public long logEndOffset() {
+                return log.logEndOffset();
+            }
+
+            @Override
+            public int numberOfSegments() {
+                return log.numberOfSegments();
+            }
+        };
     }
 
     /** Kafka's partition.metadata: the topic id, so a log left by a deleted topic of the same name is never reused. */
@@ -122,6 +152,8 @@ public final class LogShard extends AbstractVerticle {
 
     void remove(TopicPartition tp) {
         Partition removed = partitions.remove(tp);
+        if (removed != null)
+            removed.unregisterGauges();
         if (removed != null)
             logManager.deleteLog(tp);
     }

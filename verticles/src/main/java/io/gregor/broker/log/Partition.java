@@ -5,6 +5,8 @@ import java.util.List;
 
 import org.apache.kafka.common.TopicPartition;
 
+import io.gregor.metrics.Registration;
+import io.gregor.metrics.TopicMetrics;
 import io.gregor.storage.log.Log;
 import io.gregor.storage.producer.ProducerStateManager;
 
@@ -19,6 +21,8 @@ public final class Partition {
     private int leaderEpoch;
     private int minInsyncReplicas;
     private final List<Runnable> appendListeners = new ArrayList<>(0);
+    private TopicMetrics metrics;
+    private Registration logGauges = Registration.NONE;
 
     Partition(TopicPartition topicPartition, Log log, ProducerStateManager producers, int leaderEpoch,
               int minInsyncReplicas) {
@@ -40,6 +44,20 @@ public final class Partition {
     /** Idempotent producers' sequence state, rebuilt from the log when the partition is opened. */
     public ProducerStateManager producers() {
         return producers;
+    }
+
+    /** This partition's topic meters (kafka.server:type=BrokerTopicMetrics), cached. */
+    public TopicMetrics metrics() {
+        return metrics;
+    }
+
+    void metrics(TopicMetrics metrics, Registration logGauges) {
+        this.metrics = metrics;
+        this.logGauges = logGauges;
+    }
+
+    void unregisterGauges() {
+        logGauges.close();
     }
 
     public int leaderEpoch() {

@@ -14,6 +14,8 @@ import org.apache.kafka.common.requests.RequestHeader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.gregor.metrics.BrokerMetrics;
+import io.gregor.metrics.RequestMetrics;
 import io.netty.buffer.ByteBuf;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -39,6 +41,7 @@ final class KafkaConnection {
     private final NetSocket socket;
     private final ApiRegistry apis;
     private final int maxRequestBytes;
+    private final BrokerMetrics metrics;
     private final String connectionId;
     private final String clientHost;
     private final RecordParser parser;
@@ -55,7 +58,8 @@ final class KafkaConnection {
     private record Reply(ByteBuf frame, RequestContext context) {
     }
 
-    KafkaConnection(NetSocket socket, ApiRegistry apis, int maxRequestBytes) {
+    KafkaConnection(NetSocket socket, ApiRegistry apis, int maxRequestBytes, BrokerMetrics metrics) {
+        this.metrics = metrics;
         this.socket = socket;
         this.apis = apis;
         this.maxRequestBytes = maxRequestBytes;
@@ -101,11 +105,13 @@ final class KafkaConnection {
         ApiKeys api = header.apiKey();
         short version = header.apiVersion();
         RequestContext context = new RequestContext(header, clientHost, connectionId, received);
+        context.metrics(metrics.request(api.name), api == ApiKeys.FETCH ? metrics.request(RequestMetrics.FETCH_CONSUMER) : null);
         long sequence = nextSequence++;
         if (!api.isVersionSupported(version)) {
             if (api == ApiKeys.API_VERSIONS) {
                 // Kafka's rule: a client newer than the broker gets the broker's ranges at v0.
                 ApiVersionsResponseData data = apis.apiVersions().setErrorCode(Errors.UNSUPPORTED_VERSION.code());
+                context.error(Errors.UNSUPPORTED_VERSION);
                 complete(sequence, context, encode(header.correlationId(), (short) 0, data, (short) 0));
             } else {
                 closeWithReason(api + " v" + version + " is newer than this broker can parse");
@@ -146,7 +152,7 @@ final class KafkaConnection {
             // Every later response waits for this one, so a request that cannot be answered closes the connection.
             ApiMessage body;
             try {
-                body = result.succeeded() ? result.result() : errorResponse(request, result.cause());
+                body = result.succeeded() ? result.result() : errorResponse(context, request, result.cause());
             } catch (RuntimeException e) {
                 context.released();
                 closeWithReason("cannot build an error response to a malformed " + api + " v" + version + " request: " + e);
@@ -166,9 +172,10 @@ final class KafkaConnection {
         });
     }
 
-    private ApiMessage errorResponse(AbstractRequest request, Throwable cause) {
+    private ApiMessage errorResponse(RequestContext context, AbstractRequest request, Throwable cause) {
         if (!(cause instanceof UnsupportedVersionException))
             log.error("Unexpected failure handling {} from {}", request.apiKey(), connectionId, cause);
+        context.error(Errors.forException(cause));
         return request.getErrorResponse(cause).data();
     }
 
@@ -213,9 +220,13 @@ final class KafkaConnection {
             if (reply.frame() != null)
                 reply.frame().release();
             reply.context().released();
+            reply.context().completed();
             return;
         }
-        socket.write(BufferInternal.buffer(reply.frame())).onComplete(done -> reply.context().released());
+        socket.write(BufferInternal.buffer(reply.frame())).onComplete(done -> {
+            reply.context().released();
+            reply.context().completed();
+        });
         if (socket.writeQueueFull() && !writeBlocked) {
             // A client that does not read its answers is held back by TCP, as Kafka does, instead
             // of having them buffered here without bound.

@@ -6,6 +6,7 @@ import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.gregor.metrics.BrokerMetrics;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Promise;
 import io.vertx.core.net.NetServer;
@@ -21,7 +22,7 @@ public final class NetworkVerticle extends AbstractVerticle {
 
     /** What every instance needs; the registry is built per instance so handlers stay on its event loop. */
     public record Settings(String host, int port, int sendBufferBytes, int receiveBufferBytes, int maxRequestBytes,
-                           Supplier<ApiRegistry> apis) {
+                           Supplier<ApiRegistry> apis, BrokerMetrics metrics) {
     }
 
     private static final long DRAIN_TIMEOUT_S = 30;
@@ -46,7 +47,7 @@ public final class NetworkVerticle extends AbstractVerticle {
             options.setReceiveBufferSize(settings.receiveBufferBytes());
         ApiRegistry apis = settings.apis().get();
         server = vertx.createNetServer(options)
-            .connectHandler(socket -> new KafkaConnection(socket, apis, settings.maxRequestBytes()));
+            .connectHandler(socket -> new KafkaConnection(socket, apis, settings.maxRequestBytes(), settings.metrics()));
         server.listen().onSuccess(s -> {
             log.debug("Listening on {}:{}", settings.host(), s.actualPort());
             started.complete();

@@ -3,7 +3,10 @@ package io.gregor.broker.network;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.RequestHeader;
+
+import io.gregor.metrics.RequestMetrics;
 
 /** One request as the handlers see it: its header, who sent it, and what to release once answered. */
 public final class RequestContext {
@@ -12,6 +15,9 @@ public final class RequestContext {
     private final String connectionId;
     private final long receivedNanos;
     private List<AutoCloseable> afterSend;
+    private RequestMetrics metrics;
+    /** Fetch requests also count as FetchConsumer, as in Kafka. */
+    private RequestMetrics alsoMetrics;
 
     public RequestContext(RequestHeader header, String clientHost, String connectionId, long receivedNanos) {
         this.header = header;
@@ -42,6 +48,31 @@ public final class RequestContext {
 
     public long receivedNanos() {
         return receivedNanos;
+    }
+
+    /** Counts the request under {@code metrics} (and {@code also}, may be null): received now, completed when written. */
+    void metrics(RequestMetrics metrics, RequestMetrics also) {
+        this.metrics = metrics;
+        this.alsoMetrics = also;
+        metrics.received();
+        if (also != null)
+            also.received();
+    }
+
+    /** A non-NONE error code in the response (per partition for Produce and Fetch), for kafka_network_requestmetrics_errors_total. */
+    public void error(Errors error) {
+        if (metrics != null && error != Errors.NONE)
+            metrics.error(error.name());
+    }
+
+    /** The response is written (or, with acks=0, there is none): records the request's total time. */
+    void completed() {
+        if (metrics == null)
+            return;
+        long nanos = System.nanoTime() - receivedNanos;
+        metrics.completed(nanos);
+        if (alsoMetrics != null)
+            alsoMetrics.completed(nanos);
     }
 
     /** Keeps {@code resource} (say, a lease on mapped log data in the response) until the response is written. */
