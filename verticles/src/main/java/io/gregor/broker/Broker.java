@@ -36,6 +36,7 @@ import io.gregor.broker.api.ProduceHandler;
 import io.gregor.broker.config.BrokerConfig;
 import io.gregor.broker.config.Listener;
 import io.gregor.broker.config.ZookeeperConnect;
+import io.gregor.broker.group.GroupCoordinatorService;
 import io.gregor.broker.log.LocalCodec;
 import io.gregor.broker.log.LogShard;
 import io.gregor.broker.log.LogShards;
@@ -79,6 +80,7 @@ public final class Broker implements AutoCloseable {
     private LogManager logManager;
     private final List<String> shardDeployments = new ArrayList<>();
     private String networkDeployment;
+    private GroupCoordinatorService groupCoordinator;
     private int brokerId;
     private Listener listener;
     private boolean closed;
@@ -168,9 +170,10 @@ public final class Broker implements AutoCloseable {
             brokerConfigs, config.originals().keySet(), brokerConfigs);
         Apis apis = new Apis(vertx, settings, cache, logShards, topics, metrics);
         ProducerIdManager producerIds = new ProducerIdManager(vertx, store.client(), brokerId);
+        groupCoordinator = await(GroupCoordinatorService.start(vertx, apis, config));
         NetworkVerticle.Settings network = new NetworkVerticle.Settings(listener.bindHost(), listener.port(),
             config.socketSendBufferBytes(), config.socketReceiveBufferBytes(), config.socketRequestMaxBytes(),
-            () -> apiRegistry(apis, producerIds), metrics);
+            () -> groupCoordinator.register(apiRegistry(apis, producerIds)), metrics);
         networkDeployment = await(vertx.deployVerticle(() -> new NetworkVerticle(network),
             new DeploymentOptions().setInstances(config.numNetworkThreads())));
 
@@ -284,6 +287,8 @@ public final class Broker implements AutoCloseable {
         brokerState = BrokerGauges.PENDING_CONTROLLED_SHUTDOWN;
         if (networkDeployment != null)
             quietly("stopping the network", () -> await(vertx.undeploy(networkDeployment)));
+        if (groupCoordinator != null)
+            quietly("stopping the group coordinator", () -> await(groupCoordinator.close()));
         if (store != null)
             quietly("unregistering from ZooKeeper", () -> store.unregisterBroker(brokerId));
         for (String shard : shardDeployments)

@@ -55,9 +55,7 @@ import org.apache.kafka.common.message.InitProducerIdRequestData;
 import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchResponseData;
-import org.apache.kafka.common.message.JoinGroupRequestData;
-import org.apache.kafka.common.message.JoinGroupRequestData.JoinGroupRequestProtocol;
-import org.apache.kafka.common.message.JoinGroupRequestData.JoinGroupRequestProtocolCollection;
+import org.apache.kafka.common.message.EndTxnRequestData;
 import org.apache.kafka.common.message.LeaderAndIsrRequestData;
 import org.apache.kafka.common.message.LeaderAndIsrRequestData.LeaderAndIsrLiveLeader;
 import org.apache.kafka.common.message.LeaderAndIsrRequestData.LeaderAndIsrPartitionState;
@@ -429,16 +427,14 @@ class BadInputTest {
                 .setPartitionStates(List.of(new StopReplicaRequestData.StopReplicaPartitionState().setPartitionIndex(0)
                     .setLeaderEpoch(1000).setDeletePartition(true)))));
         ControlledShutdownRequestData shutdown = new ControlledShutdownRequestData().setBrokerId(0).setBrokerEpoch(-1);
-        JoinGroupRequestProtocolCollection protocols = new JoinGroupRequestProtocolCollection();
-        protocols.add(new JoinGroupRequestProtocol().setName("range").setMetadata(new byte[0]));
-        JoinGroupRequestData joinGroup = new JoinGroupRequestData().setGroupId("g").setSessionTimeoutMs(10_000)
-            .setRebalanceTimeoutMs(10_000).setMemberId("").setProtocolType("consumer").setProtocols(protocols);
+        EndTxnRequestData endTxn = new EndTxnRequestData().setTransactionalId("t").setProducerId(1)
+            .setProducerEpoch((short) 0).setCommitted(true);
 
         Map<ApiMessage, short[]> cases = new java.util.LinkedHashMap<>();
         cases.put(leaderAndIsr, new short[] {ApiKeys.LEADER_AND_ISR.latestVersion(), 4, 2});
         cases.put(stopReplica, new short[] {ApiKeys.STOP_REPLICA.latestVersion(), 3});
         cases.put(shutdown, new short[] {ApiKeys.CONTROLLED_SHUTDOWN.latestVersion(), 1});
-        cases.put(joinGroup, new short[] {ApiKeys.JOIN_GROUP.latestVersion(), 0});
+        cases.put(endTxn, new short[] {ApiKeys.END_TXN.latestVersion(), 0});
         try (Raw raw = Raw.connect()) {
             for (Map.Entry<ApiMessage, short[]> c : cases.entrySet()) {
                 ApiKeys api = ApiKeys.forId(c.getKey().apiKey());
@@ -453,7 +449,7 @@ class BadInputTest {
             }
             ApiVersionsResponse versions = apiVersions(raw);
             for (ApiKeys unserved : List.of(ApiKeys.LEADER_AND_ISR, ApiKeys.STOP_REPLICA, ApiKeys.UPDATE_METADATA,
-                    ApiKeys.CONTROLLED_SHUTDOWN, ApiKeys.JOIN_GROUP))
+                    ApiKeys.CONTROLLED_SHUTDOWN, ApiKeys.END_TXN))
                 assertNull(versions.apiVersion(unserved.id), unserved + " must not be advertised");
         }
         // The forged LeaderAndIsr and StopReplica changed nothing: broker 0 still leads steady-0.

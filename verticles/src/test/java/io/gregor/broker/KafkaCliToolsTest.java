@@ -22,7 +22,6 @@ import org.apache.kafka.common.serialization.StringSerializer;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import io.gregor.broker.KafkaTool.Result;
@@ -168,8 +167,6 @@ class KafkaCliToolsTest {
      * this needs FindCoordinator/JoinGroup/SyncGroup/Heartbeat/OffsetCommit.
      */
     @Test
-    @Disabled("consumer groups are not implemented yet: the tool logs 'UnsupportedVersionException: The node does not "
-        + "support FIND_COORDINATOR', prints 'Processed a total of 0 messages' and exits 0")
     void theConsoleConsumerWithAGroupReadsFromTheBeginning() throws Exception {
         createTopic("grouped", 1);
         assertSucceeded(KafkaTool.runWithInput("a\nb\nc\n", KafkaTool.CONSOLE_PRODUCER,

@@ -109,12 +109,9 @@ class KcatTest {
         assertEquals("", atEnd.stdout(), atEnd.describe());
     }
 
-    /**
-     * librdkafka sends a batch uncompressed when compressing does not shrink it: the lines repeat.
-     * lz4 joins once consumer groups exist: librdkafka enables it only when FindCoordinator is advertised.
-     */
+    /** librdkafka sends a batch uncompressed when compressing does not shrink it: the lines repeat. */
     @ParameterizedTest
-    @ValueSource(strings = {"zstd", "snappy", "gzip"})
+    @ValueSource(strings = {"lz4", "zstd", "snappy", "gzip"})
     void producingWithEveryCompressionCodecWorks(String codec) throws Exception {
         String topic = "kcat-" + codec;
         createTopic(topic, 1);

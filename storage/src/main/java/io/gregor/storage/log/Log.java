@@ -557,9 +557,10 @@ public final class Log implements AutoCloseable {
                 String why;
                 if (upperBound <= logStartOffset) {
                     why = "log start offset " + logStartOffset;
-                } else if (config.retentionMs() >= 0 && now - segment.largestTimestamp() > config.retentionMs()) {
+                } else if (config.deletesByRetention() && config.retentionMs() >= 0
+                        && now - segment.largestTimestamp() > config.retentionMs()) {
                     why = "retention.ms " + config.retentionMs();
-                } else if (bytesOverRetention >= segment.size()) {
+                } else if (config.deletesByRetention() && bytesOverRetention >= segment.size()) {
                     why = "retention.bytes " + config.retentionBytes();
                 } else {
                     break;

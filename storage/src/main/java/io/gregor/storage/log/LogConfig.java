@@ -20,7 +20,8 @@ public record LogConfig(
     long retentionBytes,
     long flushMessages,
     long flushMs,
-    long fileDeleteDelayMs) {
+    long fileDeleteDelayMs,
+    String cleanupPolicy) {
 
     public static final String SEGMENT_BYTES = "segment.bytes";
     public static final String SEGMENT_MS = "segment.ms";
@@ -33,6 +34,7 @@ public record LogConfig(
     public static final String FLUSH_MESSAGES = "flush.messages";
     public static final String FLUSH_MS = "flush.ms";
     public static final String FILE_DELETE_DELAY_MS = "file.delete.delay.ms";
+    public static final String CLEANUP_POLICY = "cleanup.policy";
 
     /** The smallest segment that still holds a batch header; Kafka's own floor is higher (14 bytes + overhead). */
     private static final int MIN_SEGMENT_BYTES = 14;
@@ -48,7 +50,8 @@ public record LogConfig(
         -1L,
         Long.MAX_VALUE,
         Long.MAX_VALUE,
-        60_000L);
+        60_000L,
+        "delete");
 
     public LogConfig {
         require(segmentBytes >= MIN_SEGMENT_BYTES, SEGMENT_BYTES, segmentBytes);
@@ -62,6 +65,20 @@ public record LogConfig(
         require(flushMessages >= 1, FLUSH_MESSAGES, flushMessages);
         require(flushMs >= 0, FLUSH_MS, flushMs);
         require(fileDeleteDelayMs >= 0, FILE_DELETE_DELAY_MS, fileDeleteDelayMs);
+        for (String policy : cleanupPolicy.split(","))
+            require(policy.trim().equals("delete") || policy.trim().equals("compact"), CLEANUP_POLICY, cleanupPolicy);
+    }
+
+    /**
+     * Whether retention.ms and retention.bytes delete old segments: only under the "delete"
+     * policy. A compacted-only topic (__consumer_offsets) keeps its segments until compaction.
+     */
+    public boolean deletesByRetention() {
+        for (String policy : cleanupPolicy.split(",")) {
+            if (policy.trim().equals("delete"))
+                return true;
+        }
+        return false;
     }
 
     private static void require(boolean valid, String key, Object value) {
@@ -85,6 +102,7 @@ public record LogConfig(
         long flushMessages = this.flushMessages;
         long flushMs = this.flushMs;
         long fileDeleteDelayMs = this.fileDeleteDelayMs;
+        String cleanupPolicy = this.cleanupPolicy;
         for (Map.Entry<String, ?> e : overrides.entrySet()) {
             String key = e.getKey();
             String value = String.valueOf(e.getValue()).trim();
@@ -101,6 +119,7 @@ public record LogConfig(
                     case FLUSH_MESSAGES -> flushMessages = Long.parseLong(value);
                     case FLUSH_MS -> flushMs = Long.parseLong(value);
                     case FILE_DELETE_DELAY_MS -> fileDeleteDelayMs = Long.parseLong(value);
+                    case CLEANUP_POLICY -> cleanupPolicy = value;
                     default -> { }
                 }
             } catch (NumberFormatException ex) {
@@ -109,7 +128,7 @@ public record LogConfig(
             }
         }
         return new LogConfig(segmentBytes, segmentMs, segmentIndexBytes, indexIntervalBytes, maxMessageBytes,
-            timestampType, retentionMs, retentionBytes, flushMessages, flushMs, fileDeleteDelayMs);
+            timestampType, retentionMs, retentionBytes, flushMessages, flushMs, fileDeleteDelayMs, cleanupPolicy);
     }
 
     private static TimestampType parseTimestampType(String value) {

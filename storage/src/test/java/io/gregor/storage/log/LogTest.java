@@ -454,4 +454,18 @@ class LogTest {
         assertThrows(CorruptRecordException.class, () -> log.appendAsLeader(corrupt, 0, refuseAll));
         log.close();
     }
+
+    @Test
+    void aCompactedTopicKeepsItsSegmentsPastRetention() throws IOException {
+        LogTestSupport support = new LogTestSupport(root);
+        Log log = support.open(SMALL.with(Map.of(LogConfig.RETENTION_MS, 10, LogConfig.CLEANUP_POLICY, "compact")));
+        for (int i = 0; i < 30; i++)
+            log.appendAsLeader(TestBatches.batch(i, 10, 500, support.time.milliseconds()), 0);
+        log.updateHighWatermark(log.logEndOffset());
+        support.time.sleep(1000);
+        assertEquals(0, log.deleteOldSegments(), "only compaction removes data from a compacted topic");
+        log.updateConfig(log.config().with(LogConfig.CLEANUP_POLICY, "compact,delete"));
+        assertTrue(log.deleteOldSegments() > 0);
+        log.close();
+    }
 }

@@ -219,7 +219,8 @@ public final class BrokerConfig {
             getLong("log.retention.bytes"),
             getLong("log.flush.interval.messages"),
             flushMs != null ? flushMs : getLong("log.flush.scheduler.interval.ms"),
-            getLong("log.segment.delete.delay.ms"));
+            getLong("log.segment.delete.delay.ms"),
+            String.join(",", getList("log.cleanup.policy")));
     }
 
     /** Kafka's precedence ms > minutes > hours; any negative result means no time limit. */

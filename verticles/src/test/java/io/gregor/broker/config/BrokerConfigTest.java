@@ -259,7 +259,7 @@ class BrokerConfigTest {
             "log.segment.delete.delay.ms", "0");
 
         assertEquals(new LogConfig(1048576, 2 * 3600_000L, 4096, 100, 2000, TimestampType.LOG_APPEND_TIME,
-            600_000L, 5000L, 10L, 50L, 0L), config.defaultLogConfig());
+            600_000L, 5000L, 10L, 50L, 0L, "delete"), config.defaultLogConfig());
         assertEquals(1000L, config("log.roll.hours", "2", "log.roll.ms", "1000").defaultLogConfig().segmentMs());
     }
 
