@@ -9,7 +9,7 @@ import org.slf4j.LoggerFactory;
 
 import io.gregor.broker.api.Apis;
 import io.gregor.broker.config.BrokerConfig;
-import io.gregor.broker.log.LocalCodec;
+import io.gregor.broker.bus.LocalCodec;
 import io.gregor.broker.network.ApiRegistry;
 import io.gregor.coordination.group.GroupCoordinatorConfig;
 import io.vertx.core.Future;

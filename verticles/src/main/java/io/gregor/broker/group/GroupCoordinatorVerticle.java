@@ -11,8 +11,8 @@ import org.apache.kafka.common.protocol.Errors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.gregor.broker.bus.LocalCommands;
 import io.gregor.broker.log.AppendCommand;
-import io.gregor.broker.log.LocalCodec;
 import io.gregor.broker.log.LogShards;
 import io.gregor.broker.metadata.MetadataCache;
 import io.gregor.broker.metadata.PartitionImage;
@@ -27,7 +27,6 @@ import io.gregor.coordination.group.GroupScheduler;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.eventbus.DeliveryOptions;
 
 /**
  * The group coordinator of this broker: one instance, one event loop. It owns the
@@ -39,7 +38,6 @@ import io.vertx.core.eventbus.DeliveryOptions;
 public final class GroupCoordinatorVerticle extends AbstractVerticle {
     private static final Logger log = LoggerFactory.getLogger(GroupCoordinatorVerticle.class);
     static final String ADDRESS = "gregor.group.coordinator";
-    private static final DeliveryOptions LOCAL = new DeliveryOptions().setCodecName(LocalCodec.NAME).setLocalOnly(true);
     private static final long LOAD_RETRY_MS = 1000;
 
     /** What the verticle needs from the broker. */
@@ -70,22 +68,8 @@ public final class GroupCoordinatorVerticle extends AbstractVerticle {
                 log.error("Offset expiration failed", e);
             }
         });
-        vertx.eventBus().<GroupCommand<?>>localConsumer(ADDRESS, message -> {
-            Future<?> result;
-            try {
-                result = message.body().execute(this);
-            } catch (RuntimeException e) {
-                result = Future.failedFuture(e);
-            }
-            result.onComplete(r -> {
-                if (r.succeeded()) {
-                    message.reply(r.result(), LOCAL);
-                } else {
-                    log.error("Group command failed", r.cause());
-                    message.fail(1, String.valueOf(r.cause()));
-                }
-            });
-        }).completion().onComplete(done -> {
+        LocalCommands.<GroupCommand<?>>serve(vertx, ADDRESS, command -> command.execute(this))
+            .completion().onComplete(done -> {
             if (done.succeeded())
                 loadLocalPartitions();
             started.handle(done);

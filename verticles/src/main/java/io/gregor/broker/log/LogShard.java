@@ -14,6 +14,7 @@ import org.slf4j.LoggerFactory;
 
 import io.gregor.metrics.BrokerMetrics;
 import io.gregor.metrics.PartitionLogView;
+import io.gregor.broker.bus.LocalCommands;
 import io.gregor.storage.checkpoint.PartitionMetadataFile;
 import io.gregor.storage.log.Log;
 import io.gregor.storage.log.LogManager;
@@ -22,7 +23,6 @@ import io.gregor.storage.producer.ProducerStateManager;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.eventbus.DeliveryOptions;
 
 /**
  * The partition log verticle: one of {@code num.io.threads} shards, each the single owner of the
@@ -33,7 +33,6 @@ public final class LogShard extends AbstractVerticle {
     private static final Logger log = LoggerFactory.getLogger(LogShard.class);
     /** Kafka's producer.id.expiration.check.interval.ms default. */
     private static final long PRODUCER_EXPIRATION_CHECK_MS = 10 * 60 * 1000L;
-    private static final DeliveryOptions LOCAL = new DeliveryOptions().setCodecName(LocalCodec.NAME).setLocalOnly(true);
 
     private final int id;
     private final LogManager logManager;
@@ -51,22 +50,8 @@ public final class LogShard extends AbstractVerticle {
 
     @Override
     public void start(Promise<Void> started) {
-        vertx.eventBus().<ShardCommand<?>>localConsumer(LogShards.address(id), message -> {
-            Future<?> result;
-            try {
-                result = message.body().execute(this);
-            } catch (RuntimeException e) {
-                result = Future.failedFuture(e);
-            }
-            result.onComplete(r -> {
-                if (r.succeeded()) {
-                    message.reply(r.result(), LOCAL);
-                } else {
-                    log.error("Shard {} failed {}", id, message.body().getClass().getSimpleName(), r.cause());
-                    message.fail(1, String.valueOf(r.cause()));
-                }
-            });
-        }).completion().onComplete(started);
+        LocalCommands.<ShardCommand<?>>serve(vertx, LogShards.address(id), command -> command.execute(this))
+            .completion().onComplete(started);
         vertx.setPeriodic(retentionCheckMs, timer -> enforceRetention());
         vertx.setPeriodic(PRODUCER_EXPIRATION_CHECK_MS, timer -> expireProducers());
     }

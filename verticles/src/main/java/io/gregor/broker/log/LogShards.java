@@ -9,6 +9,7 @@ import java.util.function.Function;
 
 import org.apache.kafka.common.TopicPartition;
 
+import io.gregor.broker.bus.LocalCodec;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;

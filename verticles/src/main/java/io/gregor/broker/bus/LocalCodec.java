@@ -1,4 +1,4 @@
-package io.gregor.broker.log;
+package io.gregor.broker.bus;
 
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageCodec;
