@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
  * Kafka's {@code bin/kafka-*.sh} scripts do: the tools call {@code System.exit}, so they cannot
  * run in the test JVM. Logging goes to stderr at WARN, like Kafka's {@code tools-log4j.properties}.
  */
-final class KafkaTool {
+public final class KafkaTool {
     // Kafka's tool classes, as bin/kafka-*.sh of 3.9 run them.
     static final String TOPICS = "org.apache.kafka.tools.TopicCommand";
     static final String CONSOLE_PRODUCER = "kafka.tools.ConsoleProducer";
@@ -91,17 +91,23 @@ final class KafkaTool {
      * process tree is killed.
      */
     static Result run(Duration deadline, String stdin, String mainClass, String... args) throws Exception {
+        return exec(deadline, stdin, javaCommand(mainClass, List.of(args)));
+    }
+
+    /** The command line of a child JVM running {@code mainClass} from the test classpath, logging like Kafka's tools. */
+    public static List<String> javaCommand(String mainClass, List<String> args) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xmx256m");
         command.add("-XX:TieredStopAtLevel=1");
+        command.add("-XX:+UseSerialGC");
         command.add("-Djava.awt.headless=true");
         command.add("-Dlog4j2.configurationFile=" + log4jConfig().toUri());
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add(mainClass);
-        command.addAll(List.of(args));
-        return exec(deadline, stdin, command);
+        command.addAll(args);
+        return command;
     }
 
     /**

@@ -8,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -25,9 +24,10 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
+import io.gregor.broker.KafkaTool;
+
 /** Clients, child JVMs and Kafka's CLI tools for the consumer group tests. */
 final class GroupTestSupport {
-    private static Path log4jConfig;
 
     private GroupTestSupport() {
     }
@@ -73,38 +73,8 @@ final class GroupTestSupport {
         return condition.getAsBoolean();
     }
 
-    /** Kafka's tools log at WARN to stderr, like tools-log4j.properties. */
-    static synchronized Path log4jConfig() throws IOException {
-        if (log4jConfig == null) {
-            Path file = Files.createTempFile("group-tools-log4j2", ".properties");
-            file.toFile().deleteOnExit();
-            Files.writeString(file, String.join("\n",
-                "status = warn",
-                "appender.stderr.type = Console",
-                "appender.stderr.name = STDERR",
-                "appender.stderr.target = SYSTEM_ERR",
-                "appender.stderr.layout.type = PatternLayout",
-                "appender.stderr.layout.pattern = [%d] %p %m (%c)%n",
-                "rootLogger.level = warn",
-                "rootLogger.appenderRef.stderr.ref = STDERR", ""));
-            log4jConfig = file;
-        }
-        return log4jConfig;
-    }
-
     static List<String> javaCommand(String mainClass, List<String> args) throws IOException {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("-Xmx256m");
-        command.add("-XX:TieredStopAtLevel=1");
-        command.add("-XX:+UseSerialGC");
-        command.add("-Djava.awt.headless=true");
-        command.add("-Dlog4j2.configurationFile=" + log4jConfig().toUri());
-        command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
-        command.add(mainClass);
-        command.addAll(args);
-        return command;
+        return KafkaTool.javaCommand(mainClass, args);
     }
 
     /** A tool's exit code (-1: killed at its deadline) and output. */
