@@ -12,6 +12,7 @@ import org.apache.kafka.common.requests.ResponseHeader;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
 
 /**
@@ -39,7 +40,7 @@ public final class ResponseEncoder {
 
     /** A channel that keeps references to the buffers it is given instead of writing them. */
     private static final class Collector implements TransferableChannel {
-        final CompositeByteBuf composite = Unpooled.compositeBuffer(Integer.MAX_VALUE);
+        final CompositeByteBuf composite = PooledByteBufAllocator.DEFAULT.compositeDirectBuffer(Integer.MAX_VALUE);
 
         @Override
         public long write(ByteBuffer[] srcs, int offset, int length) {
@@ -54,11 +55,18 @@ public final class ResponseEncoder {
             return write(srcs, 0, srcs.length);
         }
 
+        /**
+         * Record data (mapped, direct) is wrapped as it is; the small heap parts (sizes, header,
+         * fields) are copied to direct memory. A composite with any heap part is not direct, and
+         * Netty would then merge the whole response, records included, into new buffers.
+         */
         @Override
         public int write(ByteBuffer src) {
             int n = src.remaining();
             if (n > 0) {
-                composite.addComponent(true, Unpooled.wrappedBuffer(src.slice()));
+                ByteBuf part = src.isDirect() ? Unpooled.wrappedBuffer(src.slice())
+                    : PooledByteBufAllocator.DEFAULT.directBuffer(n).writeBytes(src.slice());
+                composite.addComponent(true, part);
                 src.position(src.limit());
             }
             return n;
