@@ -39,14 +39,4 @@ final class IdempotentBatches {
         return MemoryRecords.withEndTransactionMarker(0L, timestamp, RecordBatch.NO_PARTITION_LEADER_EPOCH, producerId,
             epoch, new EndTransactionMarker(ControlRecordType.COMMIT, 0)).buffer();
     }
-
-    static ByteBuffer concat(ByteBuffer... batches) {
-        int size = 0;
-        for (ByteBuffer b : batches)
-            size += b.remaining();
-        ByteBuffer all = ByteBuffer.allocate(size);
-        for (ByteBuffer b : batches)
-            all.put(b.duplicate());
-        return all.flip();
-    }
 }

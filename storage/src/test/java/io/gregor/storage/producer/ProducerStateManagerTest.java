@@ -2,7 +2,7 @@ package io.gregor.storage.producer;
 
 import static io.gregor.storage.producer.IdempotentBatches.batch;
 import static io.gregor.storage.producer.IdempotentBatches.commitMarker;
-import static io.gregor.storage.producer.IdempotentBatches.concat;
+import static io.gregor.storage.log.TestBatches.concat;
 import static io.gregor.storage.producer.IdempotentBatches.plainBatch;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
