@@ -17,6 +17,11 @@ import io.vertx.core.eventbus.MessageConsumer;
 public final class LocalCommands {
     private static final Logger log = LoggerFactory.getLogger(LocalCommands.class);
     public static final DeliveryOptions LOCAL = new DeliveryOptions().setCodecName(LocalCodec.NAME).setLocalOnly(true);
+    /**
+     * For sending a command: no send timeout, because a command may wait by design (a delayed
+     * fetch, a JoinGroup parked until the rebalance completes) and ends on its own deadline.
+     */
+    public static final DeliveryOptions REQUEST = new DeliveryOptions(LOCAL).setSendTimeout(Long.MAX_VALUE / 2);
 
     private LocalCommands() {
     }

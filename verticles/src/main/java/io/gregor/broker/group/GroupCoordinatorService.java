@@ -9,13 +9,12 @@ import org.slf4j.LoggerFactory;
 
 import io.gregor.broker.api.Apis;
 import io.gregor.broker.config.BrokerConfig;
-import io.gregor.broker.bus.LocalCodec;
+import io.gregor.broker.bus.LocalCommands;
 import io.gregor.broker.network.ApiRegistry;
 import io.gregor.coordination.group.GroupCoordinatorConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
 
 /**
  * The broker's entry point to consumer groups: deploys the {@link GroupCoordinatorVerticle},
@@ -25,8 +24,6 @@ import io.vertx.core.eventbus.DeliveryOptions;
 public final class GroupCoordinatorService {
     private static final Logger log = LoggerFactory.getLogger(GroupCoordinatorService.class);
     /** JoinGroup and SyncGroup wait for the rebalance; the client's request timeout bounds them, not the bus. */
-    private static final DeliveryOptions LOCAL = new DeliveryOptions().setCodecName(LocalCodec.NAME).setLocalOnly(true)
-        .setSendTimeout(Long.MAX_VALUE / 2);
     private static final int DEFAULT_OFFSET_METADATA_MAX_BYTES = 4096;
 
     private final Vertx vertx;
@@ -84,7 +81,7 @@ public final class GroupCoordinatorService {
     /** Runs {@code command} on the coordinator's event loop; the future completes on the caller's context. */
     @SuppressWarnings("unchecked")
     <R> Future<R> call(GroupCommand<R> command) {
-        return vertx.eventBus().<Object>request(GroupCoordinatorVerticle.ADDRESS, command, LOCAL)
+        return vertx.eventBus().<Object>request(GroupCoordinatorVerticle.ADDRESS, command, LocalCommands.REQUEST)
             .map(message -> (R) message.body());
     }
 

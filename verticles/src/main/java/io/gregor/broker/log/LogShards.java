@@ -9,15 +9,12 @@ import java.util.function.Function;
 
 import org.apache.kafka.common.TopicPartition;
 
-import io.gregor.broker.bus.LocalCodec;
+import io.gregor.broker.bus.LocalCommands;
 import io.vertx.core.Future;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 
 /** The client side of the log shards: which shard owns a partition, and how to ask it. */
 public final class LogShards {
-    private static final DeliveryOptions LOCAL = new DeliveryOptions().setCodecName(LocalCodec.NAME).setLocalOnly(true)
-        .setSendTimeout(Long.MAX_VALUE / 2);
 
     private final EventBus bus;
     private final int count;
@@ -41,7 +38,7 @@ public final class LogShards {
 
     @SuppressWarnings("unchecked")
     public <R> Future<R> send(int shard, ShardCommand<R> command) {
-        return bus.<Object>request(address(shard), command, LOCAL).map(message -> (R) message.body());
+        return bus.<Object>request(address(shard), command, LocalCommands.REQUEST).map(message -> (R) message.body());
     }
 
     /** Groups {@code items} by the shard owning their partition. */
