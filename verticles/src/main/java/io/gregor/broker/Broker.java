@@ -4,12 +4,15 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
+import org.apache.kafka.common.internals.Topic;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.utils.Time;
 import org.slf4j.Logger;
@@ -34,6 +37,13 @@ import io.gregor.broker.api.MetadataHandler;
 import io.gregor.broker.api.OffsetForLeaderEpochHandler;
 import io.gregor.broker.api.ProduceHandler;
 import io.gregor.broker.bus.LocalCodec;
+import io.gregor.broker.cluster.EventBusMetadataNotifier;
+import io.gregor.broker.cluster.MetadataNotifier;
+import io.gregor.broker.cluster.ReplicaFetchServer;
+import io.gregor.broker.cluster.ReplicaFetcherVerticle;
+import io.gregor.broker.cluster.ReplicaManager;
+import io.gregor.broker.cluster.ZkIsrWriter;
+import io.gregor.broker.controller.ControllerVerticle;
 import io.gregor.broker.config.BrokerConfig;
 import io.gregor.broker.config.Listener;
 import io.gregor.broker.config.ZookeeperConnect;
@@ -80,7 +90,11 @@ public final class Broker implements AutoCloseable {
     private LogManager logManager;
     private final List<String> shardDeployments = new ArrayList<>();
     private String networkDeployment;
-    private GroupCoordinatorService groupCoordinator;
+    private String controllerDeployment;
+    private volatile GroupCoordinatorService groupCoordinator;
+    private ZkMetadataStore.Watch brokerWatch;
+    private ReplicaManager replicaManager;
+    private String replicaManagerDeployment;
     private int brokerId;
     private Listener listener;
     private boolean closed;
@@ -152,17 +166,26 @@ public final class Broker implements AutoCloseable {
         logManager.startup();
 
         int shards = config.numIoThreads();
+        ZkIsrWriter isrWriter = new ZkIsrWriter(vertx, store);
+        LogShard.Settings shardSettings = new LogShard.Settings(brokerId, config.logRetentionCheckIntervalMs(),
+            config.getLong("replica.lag.time.max.ms"));
         for (int i = 0; i < shards; i++)
-            shardDeployments.add(await(vertx.deployVerticle(new LogShard(i, logManager, config.logRetentionCheckIntervalMs(), metrics))));
+            shardDeployments.add(await(vertx.deployVerticle(new LogShard(i, logManager, shardSettings, isrWriter, metrics))));
         LogShards logShards = new LogShards(vertx.eventBus(), shards);
 
-        int controllerId = store.tryElectController(brokerId) ? brokerId : store.controllerId();
         Listener advertised = advertisedListener();
         BrokerEndpoint self = new BrokerEndpoint(brokerId, advertised.host(), advertised.port(), null);
-        MetadataCache cache = new MetadataCache(new MetadataImage(clusterId, controllerId, List.of(self), Map.of()));
-        ZkTopicManager topics = new ZkTopicManager(vertx, store, cache, logShards, topicConfigs, brokerLogConfig, brokerId,
+        MetadataCache cache = new MetadataCache(new MetadataImage(clusterId, -1, List.of(self), Map.of()));
+        brokerWatch = store.watchBrokers(brokers -> cache.update(m -> m.withBrokers(endpoints(brokers, self))));
+        replicaManager = new ReplicaManager(brokerId, store, cache, logShards, topicConfigs, brokerLogConfig,
+            fetcherSettings(), this::onLeadershipChange);
+        replicaManagerDeployment = await(vertx.deployVerticle(replicaManager));
+        await(vertx.deployVerticle(new ReplicaFetchServer(brokerId, logShards)));
+        MetadataNotifier notifier = new EventBusMetadataNotifier(vertx, cache, brokerId, replicaManager);
+        isrWriter.notifier(notifier);
+        await(replicaManager.reloadAll());
+        ZkTopicManager topics = new ZkTopicManager(vertx, store, cache, notifier, brokerLogConfig, brokerId,
             config.deleteTopicEnable());
-        await(topics.loadAll());
         BrokerGauges.register(metrics, cache, brokerId, config.minInsyncReplicas(), () -> brokerState);
 
         BrokerSettings settings = new BrokerSettings(brokerId, config.autoCreateTopicsEnable(), config.numPartitions(),
@@ -178,9 +201,35 @@ public final class Broker implements AutoCloseable {
             new DeploymentOptions().setInstances(config.numNetworkThreads())));
 
         store.registerBroker(new BrokerRegistration(brokerId, advertised.host(), advertised.port()));
+        // After registering, as Kafka does: a controller that does not see this broker live would take its partitions offline.
+        controllerDeployment = await(vertx.deployVerticle(new ControllerVerticle(store, brokerId,
+            config.uncleanLeaderElectionEnable(), notifier, controllerId -> cache.update(m -> m.withController(controllerId)))));
         brokerState = BrokerGauges.RUNNING;
         log.info("[Gregor id={}] started in {} ms, listening on {}", brokerId,
             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), advertised);
+    }
+
+    /** The live brokers as registered in ZooKeeper, and this one while it is not registered yet. */
+    private static List<BrokerEndpoint> endpoints(List<BrokerRegistration> brokers, BrokerEndpoint self) {
+        List<BrokerEndpoint> endpoints = new ArrayList<>();
+        brokers.forEach(b -> endpoints.add(new BrokerEndpoint(b.id(), b.host(), b.port(), b.rack())));
+        if (brokers.stream().noneMatch(b -> b.id() == self.id()))
+            endpoints.add(self);
+        endpoints.sort(Comparator.comparingInt(BrokerEndpoint::id));
+        return endpoints;
+    }
+
+    private ReplicaFetcherVerticle.Settings fetcherSettings() {
+        return new ReplicaFetcherVerticle.Settings(brokerId, config.getInt("replica.fetch.wait.max.ms"),
+            config.getInt("replica.fetch.min.bytes"), config.getInt("replica.fetch.response.max.bytes"),
+            config.getInt("replica.fetch.max.bytes"), config.getInt("replica.fetch.backoff.ms"));
+    }
+
+    /** The group coordinator follows the leadership of {@code __consumer_offsets}. */
+    private void onLeadershipChange(Set<String> topics) {
+        GroupCoordinatorService coordinator = groupCoordinator;
+        if (coordinator != null && topics.contains(Topic.GROUP_METADATA_TOPIC_NAME))
+            coordinator.onLeadershipChange();
     }
 
     private ApiRegistry apiRegistry(Apis apis, ProducerIdManager producerIds) {
@@ -289,8 +338,16 @@ public final class Broker implements AutoCloseable {
             quietly("stopping the network", () -> await(vertx.undeploy(networkDeployment)));
         if (groupCoordinator != null)
             quietly("stopping the group coordinator", () -> await(groupCoordinator.close()));
+        // Resign before leaving: the next controller moves leadership off this broker, and a lone broker keeps
+        // leading its partitions instead of taking them offline on its way out.
+        if (controllerDeployment != null)
+            quietly("stopping the controller", () -> await(vertx.undeploy(controllerDeployment)));
         if (store != null)
             quietly("unregistering from ZooKeeper", () -> store.unregisterBroker(brokerId));
+        if (brokerWatch != null)
+            quietly("closing the broker watch", () -> brokerWatch.close());
+        if (replicaManagerDeployment != null)
+            quietly("stopping the replica fetchers", () -> await(vertx.undeploy(replicaManagerDeployment)));
         for (String shard : shardDeployments)
             quietly("stopping a log shard", () -> await(vertx.undeploy(shard)));
         brokerState = BrokerGauges.SHUTTING_DOWN;

@@ -1,7 +1,6 @@
 package io.gregor.broker.api;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,7 +17,6 @@ import org.apache.kafka.common.record.MemoryRecords;
 import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.FetchRequest;
 
-import io.gregor.broker.log.AwaitDataCommand;
 import io.gregor.broker.log.ReadCommand;
 import io.gregor.broker.metadata.MetadataImage;
 import io.gregor.broker.metadata.TopicImage;
@@ -30,8 +28,7 @@ import io.gregor.storage.log.LogSlice;
 import io.vertx.core.Future;
 
 /**
- * Fetch, long-polled: read what is there; if that is less than {@code min_bytes}, park in the
- * owning shards until an append arrives or {@code max_wait_ms} passes, then read again. No fetch
+ * Fetch from consumers, long-polled ({@link io.gregor.broker.log.DelayedFetch}). No fetch
  * sessions are created (session id 0), so clients keep sending full requests, which Kafka allows.
  * Record bytes go from the mapped segments to the socket without a copy.
  */
@@ -66,7 +63,8 @@ public final class FetchHandler implements ApiHandler {
                     error = Errors.UNKNOWN_TOPIC_OR_PARTITION;
                 ReadCommand.Spec spec = null;
                 if (error == Errors.NONE) {
-                    spec = new ReadCommand.Spec(tp, partition.fetchOffset(), partition.partitionMaxBytes());
+                    spec = new ReadCommand.Spec(tp, partition.fetchOffset(), partition.partitionMaxBytes(),
+                        partition.currentLeaderEpoch());
                     specs.add(spec);
                 }
                 wanted.add(new Wanted(tp, topic.topicId(), error, spec));
@@ -74,52 +72,8 @@ public final class FetchHandler implements ApiHandler {
         }
         int maxBytes = version >= 3 ? Math.min(data.maxBytes(), apis.settings().fetchMaxBytes()) : Integer.MAX_VALUE;
         long deadline = System.currentTimeMillis() + Math.max(0, data.maxWaitMs());
-        return fetch(specs, maxBytes, data.minBytes(), deadline)
+        return apis.fetches().fetch(ReadCommand.CONSUMER, specs, maxBytes, data.minBytes(), deadline)
             .map(results -> response(context, version, wanted, results, apis.metrics()));
-    }
-
-    private Future<Map<TopicPartition, ReadCommand.Result>> fetch(List<ReadCommand.Spec> specs, int maxBytes,
-                                                                 int minBytes, long deadline) {
-        return read(specs, maxBytes).compose(results -> {
-            long remaining = deadline - System.currentTimeMillis();
-            if (remaining <= 0 || specs.isEmpty() || satisfied(results, minBytes))
-                return Future.succeededFuture(results);
-            results.values().forEach(r -> r.records().close());
-            // Woken by an append or the deadline: read again, and wait more only if still below min bytes.
-            return awaitData(specs, remaining).compose(woken -> fetch(specs, maxBytes, minBytes, deadline));
-        });
-    }
-
-    private Future<Map<TopicPartition, ReadCommand.Result>> read(List<ReadCommand.Spec> specs, int maxBytes) {
-        Map<Integer, List<ReadCommand.Spec>> byShard = apis.shards().byShard(specs, ReadCommand.Spec::tp);
-        List<Future<Map<TopicPartition, ReadCommand.Result>>> replies = new ArrayList<>();
-        byShard.forEach((shard, shardSpecs) -> replies.add(apis.shards().send(shard, new ReadCommand(shardSpecs, maxBytes))));
-        return Future.all(replies).map(all -> {
-            Map<TopicPartition, ReadCommand.Result> merged = new HashMap<>();
-            replies.forEach(r -> merged.putAll(r.result()));
-            return merged;
-        });
-    }
-
-    private static boolean satisfied(Map<TopicPartition, ReadCommand.Result> results, int minBytes) {
-        long bytes = 0;
-        for (ReadCommand.Result result : results.values()) {
-            if (result.error() != Errors.NONE)
-                return true;
-            bytes += result.records().sizeInBytes();
-        }
-        return bytes >= minBytes;
-    }
-
-    private Future<Boolean> awaitData(List<ReadCommand.Spec> specs, long maxWaitMs) {
-        Map<Integer, List<ReadCommand.Spec>> byShard = apis.shards().byShard(specs, ReadCommand.Spec::tp);
-        List<Future<Boolean>> waits = new ArrayList<>();
-        byShard.forEach((shard, shardSpecs) -> {
-            Map<TopicPartition, Long> offsets = new HashMap<>();
-            shardSpecs.forEach(s -> offsets.put(s.tp(), s.fetchOffset()));
-            waits.add(apis.shards().send(shard, new AwaitDataCommand(offsets, maxWaitMs)));
-        });
-        return Future.any(waits).map(true);
     }
 
     /** Errors Kafka does not count as failed fetches (ReplicaManager.readFromLog). */

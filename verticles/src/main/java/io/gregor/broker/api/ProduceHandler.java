@@ -73,7 +73,7 @@ public final class ProduceHandler implements ApiHandler {
             }
         }
         Future<Map<TopicPartition, AppendCommand.Result>> appended =
-            apis.shards().scatter(accepted, records -> new AppendCommand(records, acks));
+            apis.shards().scatter(accepted, records -> new AppendCommand(records, acks, data.timeoutMs()));
         if (acks == 0)
             return appended.compose(results -> failureOf(rejected, results));
         return appended.map(results -> {
@@ -102,7 +102,7 @@ public final class ProduceHandler implements ApiHandler {
     }
 
     private static AppendCommand.Result failed(Errors error, String message) {
-        return new AppendCommand.Result(error, message, -1L, -1L, -1L);
+        return AppendCommand.Result.failed(error, message);
     }
 
     private static ProduceResponseData response(Map<TopicPartition, AppendCommand.Result> results) {

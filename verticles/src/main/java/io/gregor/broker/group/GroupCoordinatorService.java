@@ -53,10 +53,10 @@ public final class GroupCoordinatorService {
             config.offsetsRetentionMs(), GroupCoordinatorConfig.NEW_MEMBER_JOIN_TIMEOUT_MS);
         GroupCoordinatorVerticle.Settings settings = new GroupCoordinatorVerticle.Settings(apis.settings().brokerId(),
             groups, config.offsetsTopicNumPartitions(), config.offsetsRetentionCheckIntervalMs(),
-            config.getInt("offsets.load.buffer.size"));
+            config.getInt("offsets.load.buffer.size"), config.offsetsCommitTimeoutMs());
         GroupCoordinatorService service = new GroupCoordinatorService(vertx, apis, config.offsetsTopicNumPartitions(),
             config.offsetsTopicReplicationFactor(), config.offsetsTopicSegmentBytes());
-        return vertx.deployVerticle(new GroupCoordinatorVerticle(settings, apis.metadata(), apis.shards()))
+        return vertx.deployVerticle(new GroupCoordinatorVerticle(settings, apis.metadata(), apis.shards(), apis.metrics()))
             .map(id -> {
                 service.deployment = id;
                 return service;
@@ -122,6 +122,14 @@ public final class GroupCoordinatorService {
                 created.handle(r);
             });
         return topicCreation;
+    }
+
+    /** Leadership of {@code __consumer_offsets} partitions may have moved. */
+    public Future<Void> onLeadershipChange() {
+        return call(c -> {
+            c.syncLeadership();
+            return Future.succeededFuture();
+        });
     }
 
     /** Stops the coordinator: parked JoinGroup/SyncGroup requests are answered NOT_COORDINATOR. */

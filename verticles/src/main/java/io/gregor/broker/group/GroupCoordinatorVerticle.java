@@ -24,6 +24,7 @@ import io.gregor.coordination.group.GroupError;
 import io.gregor.coordination.group.GroupRecord;
 import io.gregor.coordination.group.GroupRecord.Loaded;
 import io.gregor.coordination.group.GroupScheduler;
+import io.gregor.metrics.BrokerMetrics;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -34,6 +35,7 @@ import io.vertx.core.Promise;
  * broker leads, drives its timers with Vert.x timers, writes its records through the log shards
  * and loads a partition (answering COORDINATOR_LOAD_IN_PROGRESS meanwhile) when it starts leading
  * it: at start-up, when the topic is created, or on the first request for one of its groups.
+ * It also feeds its groups' lag to the broker's {@code kafka_consumergroup_*} gauges.
  */
 public final class GroupCoordinatorVerticle extends AbstractVerticle {
     private static final Logger log = LoggerFactory.getLogger(GroupCoordinatorVerticle.class);
@@ -42,19 +44,24 @@ public final class GroupCoordinatorVerticle extends AbstractVerticle {
 
     /** What the verticle needs from the broker. */
     record Settings(int brokerId, GroupCoordinatorConfig config, int configuredPartitions, long retentionCheckIntervalMs,
-                    int loadBufferBytes) {
+                    int loadBufferBytes, long commitTimeoutMs) {
     }
 
     private final Settings settings;
     private final MetadataCache metadata;
     private final LogShards shards;
+    private final BrokerMetrics metrics;
+    private final ConsumerGroupLag lag;
     private GroupCoordinator coordinator;
     private long cleanupTimer = -1;
+    private long lagTimer = -1;
 
-    GroupCoordinatorVerticle(Settings settings, MetadataCache metadata, LogShards shards) {
+    GroupCoordinatorVerticle(Settings settings, MetadataCache metadata, LogShards shards, BrokerMetrics metrics) {
         this.settings = settings;
         this.metadata = metadata;
         this.shards = shards;
+        this.metrics = metrics;
+        this.lag = new ConsumerGroupLag(settings.brokerId(), shards);
     }
 
     @Override
@@ -68,6 +75,8 @@ public final class GroupCoordinatorVerticle extends AbstractVerticle {
                 log.error("Offset expiration failed", e);
             }
         });
+        lagTimer = vertx.setPeriodic(ConsumerGroupLag.REFRESH_MS, t -> lag.refresh(coordinator.groups(), metadata.image()));
+        metrics.consumerLagSource(lag);
         LocalCommands.<GroupCommand<?>>serve(vertx, ADDRESS, command -> command.execute(this))
             .completion().onComplete(done -> {
             if (done.succeeded())
@@ -80,6 +89,9 @@ public final class GroupCoordinatorVerticle extends AbstractVerticle {
     public void stop() {
         if (cleanupTimer >= 0)
             vertx.cancelTimer(cleanupTimer);
+        if (lagTimer >= 0)
+            vertx.cancelTimer(lagTimer);
+        metrics.consumerLagSource(null);
         coordinator.shutdown();
     }
 
@@ -107,6 +119,20 @@ public final class GroupCoordinatorVerticle extends AbstractVerticle {
         syncPartitionCount();
         for (PartitionImage p : topic.partitions())
             ensureLoaded(p.partition());
+    }
+
+    /**
+     * Leadership of offsets partitions moved: load the ones this broker leads now, unload (groups
+     * Dead, NOT_COORDINATOR) the ones it lost, as Kafka's onElection/onResignation.
+     */
+    public void syncLeadership() {
+        for (int p = 0; p < coordinator.partitionCount(); p++) {
+            if (coordinator.partitionStatus(p) != PartitionStatus.NOT_OWNED && !leadsLocally(p)) {
+                log.info("No longer leading {}-{}: unloading its groups", OffsetsTopic.NAME, p);
+                coordinator.unloadPartition(p);
+            }
+        }
+        loadLocalPartitions();
     }
 
     private TopicImage offsetsTopic() {
@@ -152,7 +178,9 @@ public final class GroupCoordinatorVerticle extends AbstractVerticle {
             LoadChunkCommand.Result chunk = ar.result();
             ByteBuffer bytes = chunk.records();
             long next = bytes.hasRemaining() ? OffsetsTopic.decode(bytes, chunk.readFrom(), records) : chunk.readFrom();
-            if (!bytes.hasRemaining() || next >= chunk.highWatermark() || next <= chunk.readFrom()) {
+            if (coordinator.partitionStatus(tp.partition()) != PartitionStatus.LOADING) {
+                log.info("Stopped loading {}: leadership moved", tp);
+            } else if (!bytes.hasRemaining() || next >= chunk.highWatermark() || next <= chunk.readFrom()) {
                 coordinator.completeLoad(tp.partition(), records);
                 log.info("Finished loading offsets and group metadata from {} in {} ms", tp,
                     (System.nanoTime() - startedNanos) / 1_000_000);
@@ -173,7 +201,7 @@ public final class GroupCoordinatorVerticle extends AbstractVerticle {
             done.accept(GroupError.UNKNOWN_SERVER_ERROR, -1L);
             return;
         }
-        shards.send(shards.shardOf(tp), new AppendCommand(Map.of(tp, batch), (short) -1)).onComplete(ar -> {
+        shards.send(shards.shardOf(tp), new AppendCommand(Map.of(tp, batch), (short) -1, settings.commitTimeoutMs())).onComplete(ar -> {
             if (ar.failed()) {
                 log.warn("Append to {} failed: {}", tp, ar.cause().toString());
                 done.accept(GroupError.REQUEST_TIMED_OUT, -1L);

@@ -11,17 +11,19 @@ import io.vertx.core.Promise;
 
 /**
  * The waiting half of a delayed fetch: completes with true as soon as any of the partitions has
- * data past its fetch offset, or with false after {@code maxWaitMs}. Parks as append listeners
- * and one timer in the owning shard.
+ * data past its fetch offset (below the high watermark for consumers, the log end for followers),
+ * or with false after {@code maxWaitMs}. Parks as append listeners and one timer in the owning
+ * shard.
  */
-public record AwaitDataCommand(Map<TopicPartition, Long> fetchOffsets, long maxWaitMs) implements ShardCommand<Boolean> {
+public record AwaitDataCommand(Map<TopicPartition, Long> fetchOffsets, long maxWaitMs, boolean follower)
+        implements ShardCommand<Boolean> {
 
     @Override
     public Future<Boolean> execute(LogShard shard) {
         List<Partition> watched = new ArrayList<>();
         for (Map.Entry<TopicPartition, Long> e : fetchOffsets.entrySet()) {
             Partition partition = shard.partition(e.getKey());
-            if (partition == null || partition.log().highWatermark() > e.getValue())
+            if (partition == null || visibleEnd(partition) > e.getValue())
                 return Future.succeededFuture(true);
             watched.add(partition);
         }
@@ -42,5 +44,10 @@ public record AwaitDataCommand(Map<TopicPartition, Long> fetchOffsets, long maxW
                 watched.forEach(p -> p.forgetListener(wake));
         });
         return promise.future();
+    }
+
+    /** Consumers see up to the high watermark, followers up to the log end. */
+    private long visibleEnd(Partition partition) {
+        return follower ? partition.log().logEndOffset() : partition.log().highWatermark();
     }
 }

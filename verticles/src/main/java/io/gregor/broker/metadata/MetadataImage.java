@@ -44,6 +44,10 @@ public record MetadataImage(String clusterId, int controllerId, List<BrokerEndpo
         return new MetadataImage(clusterId, controllerId, brokers, next);
     }
 
+    public MetadataImage withController(int id) {
+        return new MetadataImage(clusterId, id, brokers, topics);
+    }
+
     public MetadataImage withBrokers(List<BrokerEndpoint> live) {
         return new MetadataImage(clusterId, controllerId, live, topics);
     }

@@ -1,13 +1,10 @@
 package io.gregor.broker.metadata;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.InvalidPartitionsException;
 import org.apache.kafka.common.errors.InvalidReplicaAssignmentException;
@@ -20,9 +17,7 @@ import org.apache.kafka.common.internals.Topic;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.gregor.broker.log.EnsurePartitionsCommand;
-import io.gregor.broker.log.LogShards;
-import io.gregor.broker.log.RemovePartitionsCommand;
+import io.gregor.broker.cluster.MetadataNotifier;
 import io.gregor.coordination.zk.PartitionState;
 import io.gregor.coordination.zk.TopicAssignment;
 import io.gregor.coordination.zk.ZkMetadataStore;
@@ -32,9 +27,9 @@ import io.vertx.core.Vertx;
 
 /**
  * Topic lifecycle kept in ZooKeeper in Kafka's layout. A change is written to ZooKeeper (on a
- * worker thread), then published in the metadata cache, then applied by the log shards; only then
- * is the client answered. Replicas are placed round robin over the live brokers, as Kafka does
- * without racks.
+ * worker thread), then every live broker is told to reload the topic and take up its replicas;
+ * only then is the client answered, so the metadata it asks for next shows the change. Replicas
+ * are placed round robin over the live brokers, as Kafka does without racks.
  */
 public final class ZkTopicManager implements TopicManager {
     private static final Logger log = LoggerFactory.getLogger(ZkTopicManager.class);
@@ -43,40 +38,20 @@ public final class ZkTopicManager implements TopicManager {
     private final Vertx vertx;
     private final ZkMetadataStore store;
     private final MetadataCache cache;
-    private final LogShards shards;
-    private final TopicConfigs topicConfigs;
+    private final MetadataNotifier notifier;
     private final LogConfig brokerLogConfig;
     private final int brokerId;
     private final boolean deleteTopicEnable;
 
-    public ZkTopicManager(Vertx vertx, ZkMetadataStore store, MetadataCache cache, LogShards shards,
-                          TopicConfigs topicConfigs, LogConfig brokerLogConfig, int brokerId, boolean deleteTopicEnable) {
+    public ZkTopicManager(Vertx vertx, ZkMetadataStore store, MetadataCache cache, MetadataNotifier notifier,
+                          LogConfig brokerLogConfig, int brokerId, boolean deleteTopicEnable) {
         this.vertx = vertx;
         this.store = store;
         this.cache = cache;
-        this.shards = shards;
-        this.topicConfigs = topicConfigs;
+        this.notifier = notifier;
         this.brokerLogConfig = brokerLogConfig;
         this.brokerId = brokerId;
         this.deleteTopicEnable = deleteTopicEnable;
-    }
-
-    /** Start-up: every topic in ZooKeeper into the cache, and this broker's partitions into the shards. */
-    public Future<Void> loadAll() {
-        return vertx.executeBlocking(() -> {
-            List<TopicImage> images = new ArrayList<>();
-            for (TopicAssignment assignment : store.topics().values())
-                images.add(image(assignment, store.partitionStates(assignment.topic()), store.topicConfigs(assignment.topic())));
-            return images;
-        }).compose(images -> {
-            List<Future<Void>> opened = new ArrayList<>();
-            for (TopicImage image : images) {
-                cache.update(m -> m.withTopic(image));
-                opened.add(ensureLocal(image));
-            }
-            log.info("Loaded {} topics from ZooKeeper", images.size());
-            return Future.all(opened).mapEmpty();
-        });
     }
 
     @Override
@@ -101,17 +76,16 @@ public final class ZkTopicManager implements TopicManager {
         }
         TopicAssignment topic = new TopicAssignment(name, Uuid.randomUuid(), replicas);
         Map<Integer, PartitionState> states = initialStates(replicas);
-        TopicImage created = image(topic, states, configs);
+        TopicImage created = TopicImage.of(topic, states, configs);
         if (validateOnly)
             return Future.succeededFuture(created);
         return vertx.executeBlocking(() -> {
             store.createTopic(topic, configs, states);
             return created;
         }).compose(image -> {
-            cache.update(m -> m.withTopic(image));
             log.info("Created topic {} with {} partitions, replication factor {}, configs {}",
                 name, replicas.size(), replicas.get(0).size(), configs);
-            return ensureLocal(image).map(image);
+            return notifier.topicsChanged(List.of(name)).map(v -> cache.image().topic(name).orElse(image));
         });
     }
 
@@ -123,18 +97,11 @@ public final class ZkTopicManager implements TopicManager {
         TopicImage topic = cache.image().topic(name).orElse(null);
         if (topic == null)
             return Future.failedFuture(new UnknownTopicOrPartitionException("This server does not host this topic-partition."));
+        // Marked first: every broker then drops its replicas, and only then does the topic leave ZooKeeper.
         return vertx.executeBlocking(() -> {
             store.markTopicForDeletion(name);
             return null;
-        }).compose(v -> {
-            cache.update(m -> m.withoutTopic(name));
-            List<TopicPartition> partitions = new ArrayList<>();
-            topic.partitions().forEach(p -> partitions.add(new TopicPartition(name, p.partition())));
-            List<Future<Void>> removed = new ArrayList<>();
-            shards.byShard(partitions, tp -> tp).forEach((shard, owned) ->
-                removed.add(shards.send(shard, new RemovePartitionsCommand(Set.copyOf(owned)))));
-            return Future.all(removed);
-        }).compose(v -> vertx.executeBlocking(() -> {
+        }).compose(v -> notifier.topicsChanged(List.of(name))).compose(v -> vertx.executeBlocking(() -> {
             store.deleteTopic(name);
             log.info("Deleted topic {}", name);
             return null;
@@ -177,11 +144,10 @@ public final class ZkTopicManager implements TopicManager {
         Map<Integer, PartitionState> states = initialStates(added);
         return vertx.executeBlocking(() -> {
             store.addPartitions(name, added, states);
-            return image(store.topic(name).orElseThrow(), store.partitionStates(name), store.topicConfigs(name));
-        }).compose(image -> {
-            cache.update(m -> m.withTopic(image));
+            return null;
+        }).compose(v -> {
             log.info("Increased partitions of {} from {} to {}", name, current, totalPartitions);
-            return ensureLocal(image);
+            return notifier.topicsChanged(List.of(name));
         });
     }
 
@@ -202,30 +168,9 @@ public final class ZkTopicManager implements TopicManager {
             store.setTopicConfigs(name, configs);
             return null;
         }).compose(v -> {
-            TopicImage updated = new TopicImage(topic.name(), topic.id(), topic.partitions(), configs);
-            cache.update(m -> m.withTopic(updated));
             log.info("Updated configs of topic {}: {}", name, configs);
-            return ensureLocal(updated);
+            return notifier.topicsChanged(List.of(name));
         });
-    }
-
-    /** Opens the logs of the partitions this broker leads, with the topic's current config. */
-    private Future<Void> ensureLocal(TopicImage topic) {
-        Map<TopicPartition, EnsurePartitionsCommand.Spec> specs = new HashMap<>();
-        LogConfig config = topicConfigs.logConfig(brokerLogConfig, topic.configs());
-        int minIsr = topicConfigs.minInsyncReplicas(topic.configs());
-        for (PartitionImage p : topic.partitions()) {
-            if (p.leader() == brokerId)
-                specs.put(new TopicPartition(topic.name(), p.partition()),
-                    new EnsurePartitionsCommand.Spec(topic.id(), config, p.leaderEpoch(), minIsr));
-        }
-        List<Future<Void>> done = new ArrayList<>();
-        shards.byShard(specs.entrySet(), Map.Entry::getKey).forEach((shard, entries) -> {
-            Map<TopicPartition, EnsurePartitionsCommand.Spec> shardSpecs = new HashMap<>();
-            entries.forEach(e -> shardSpecs.put(e.getKey(), e.getValue()));
-            done.add(shards.send(shard, new EnsurePartitionsCommand(shardSpecs)));
-        });
-        return Future.all(done).mapEmpty();
     }
 
     private List<Integer> liveBrokers(MetadataImage image) {
@@ -278,16 +223,5 @@ public final class ZkTopicManager implements TopicManager {
         Map<Integer, PartitionState> states = new TreeMap<>();
         replicas.forEach((p, set) -> states.put(p, PartitionState.of(set.get(0), 0, set, CONTROLLER_EPOCH)));
         return states;
-    }
-
-    private static TopicImage image(TopicAssignment topic, Map<Integer, PartitionState> states, Map<String, String> configs) {
-        List<PartitionImage> partitions = new ArrayList<>();
-        new TreeMap<>(topic.replicas()).forEach((p, replicas) -> {
-            PartitionState state = states.get(p);
-            partitions.add(state == null
-                ? new PartitionImage(p, -1, -1, replicas, List.of())
-                : new PartitionImage(p, state.leader(), state.leaderEpoch(), replicas, state.isr()));
-        });
-        return new TopicImage(topic.topic(), topic.topicId(), partitions, configs);
     }
 }
