@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class KafkaTool {
     // Kafka's tool classes, as bin/kafka-*.sh of 3.9 run them.
-    static final String TOPICS = "org.apache.kafka.tools.TopicCommand";
+    public static final String TOPICS = "org.apache.kafka.tools.TopicCommand";
     static final String CONSOLE_PRODUCER = "kafka.tools.ConsoleProducer";
     static final String CONSOLE_CONSUMER = "org.apache.kafka.tools.consumer.ConsoleConsumer";
     static final String CONFIGS = "kafka.admin.ConfigCommand";
@@ -32,20 +32,20 @@ public final class KafkaTool {
     private static Path log4jConfig;
 
     /** What a tool did: its exit code (-1 if it ran past its deadline and was killed) and its output. */
-    record Result(int exitCode, String stdout, String stderr, boolean timedOut) {
+    public record Result(int exitCode, String stdout, String stderr, boolean timedOut) {
         /** stdout and stderr together, for assertions on messages a tool may print to either. */
-        String output() {
+        public String output() {
             return stdout + stderr;
         }
 
         /** For assertion messages. */
-        String describe() {
+        public String describe() {
             return "exit=" + exitCode + (timedOut ? " (killed at deadline)" : "") + "\n--- stdout ---\n" + stdout
                 + "\n--- stderr ---\n" + stderr;
         }
 
         /** The non-blank lines of stdout. */
-        List<String> lines() {
+        public List<String> lines() {
             return stdout.lines().filter(l -> !l.isBlank()).toList();
         }
 
@@ -58,7 +58,7 @@ public final class KafkaTool {
     private KafkaTool() {
     }
 
-    static Result run(String mainClass, String... args) throws Exception {
+    public static Result run(String mainClass, String... args) throws Exception {
         return run(DEFAULT_DEADLINE, null, mainClass, args);
     }
 

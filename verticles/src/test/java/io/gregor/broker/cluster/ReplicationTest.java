@@ -37,6 +37,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 
 import io.gregor.broker.Broker;
+import io.gregor.broker.KafkaTool;
 import io.gregor.metrics.BrokerGauge;
 import io.micrometer.core.instrument.Gauge;
 
@@ -77,6 +78,27 @@ class ReplicationTest {
             await("every replica holds all 300 records", WAIT, () -> replicaSizes(admin, "spread").values().stream()
                 .distinct().count() == 1);
         }
+    }
+
+    @Test
+    void kafkaTopicsDescribesLeadersReplicasAndTheIsr() throws Exception {
+        KafkaTool.Result created = KafkaTool.run(KafkaTool.TOPICS, "--bootstrap-server", cluster.bootstrap(), "--create",
+            "--topic", "described", "--partitions", "2", "--replication-factor", "3");
+        assertEquals(0, created.exitCode(), created.describe());
+        try (Admin admin = cluster.admin()) {
+            awaitFullIsr(admin, "described");
+        }
+        KafkaTool.Result described = KafkaTool.run(KafkaTool.TOPICS, "--bootstrap-server", cluster.bootstrap(),
+            "--describe", "--topic", "described");
+        assertEquals(0, described.exitCode(), described.describe());
+        assertTrue(described.stdout().contains("ReplicationFactor: 3"), described.describe());
+        assertTrue(described.stdout().matches("(?s).*Partition: 0\\s+Leader: 1\\s+Replicas: 1,2,3\\s+Isr: 1,2,3.*"),
+            described.describe());
+        assertTrue(described.stdout().matches("(?s).*Partition: 1\\s+Leader: 2\\s+Replicas: 2,3,1\\s+Isr: 2,3,1.*"),
+            described.describe());
+        KafkaTool.Result underReplicated = KafkaTool.run(KafkaTool.TOPICS, "--bootstrap-server", cluster.bootstrap(),
+            "--describe", "--under-replicated-partitions");
+        assertEquals("", underReplicated.stdout().trim(), underReplicated.describe());
     }
 
     @Test
