@@ -26,7 +26,7 @@ import io.vertx.core.json.JsonObject;
  */
 public final class EventBusMetadataNotifier implements MetadataNotifier {
     private static final Logger log = LoggerFactory.getLogger(EventBusMetadataNotifier.class);
-    private static final long TIMEOUT_MS = 30_000;
+    private static final long TIMEOUT_MS = 10_000;
     private static final long RETRY_MS = 200;
 
     private final Vertx vertx;

@@ -40,7 +40,7 @@ import io.vertx.core.buffer.Buffer;
  */
 public final class ReplicaFetcherVerticle extends AbstractVerticle {
     private static final Logger log = LoggerFactory.getLogger(ReplicaFetcherVerticle.class);
-    private static final long REQUEST_TIMEOUT_SLACK_MS = 5_000;
+    private static final long REQUEST_TIMEOUT_SLACK_MS = 2_000;
 
     /** @param maxWaitMs replica.fetch.wait.max.ms; @param backoffMs replica.fetch.backoff.ms */
     public record Settings(int brokerId, int maxWaitMs, int minBytes, int maxBytes, int partitionMaxBytes,
@@ -278,8 +278,10 @@ public final class ReplicaFetcherVerticle extends AbstractVerticle {
     }
 
     /**
-     * A request the leader never answers (it died with the request in flight) ends here, not at
-     * the ZooKeeper session timeout: the leader answers within its max wait unless it is gone.
+     * A request the leader never answers ends here, not at the ZooKeeper session timeout: the
+     * leader answers within its max wait unless it is gone, or unless the event bus dropped the
+     * message (seen on the first message between two nodes that have just joined, before each
+     * sees the other as a member). A repeated fetch is harmless.
      */
     private long requestTimeoutMs() {
         return settings.maxWaitMs() + REQUEST_TIMEOUT_SLACK_MS;
