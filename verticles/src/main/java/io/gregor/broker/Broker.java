@@ -6,6 +6,7 @@ import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -53,6 +54,8 @@ import io.gregor.broker.log.LogShards;
 import io.gregor.broker.metadata.BrokerEndpoint;
 import io.gregor.broker.metadata.MetadataCache;
 import io.gregor.broker.metadata.MetadataImage;
+import io.gregor.broker.metadata.PartitionImage;
+import io.gregor.broker.metadata.TopicImage;
 import io.gregor.broker.metadata.TopicConfigs;
 import io.gregor.broker.metadata.ZkTopicManager;
 import io.gregor.broker.network.ApiRegistry;
@@ -93,6 +96,7 @@ public final class Broker implements AutoCloseable {
     private String controllerDeployment;
     private volatile GroupCoordinatorService groupCoordinator;
     private ZkMetadataStore.Watch brokerWatch;
+    private MetadataCache cache;
     private ReplicaManager replicaManager;
     private String replicaManagerDeployment;
     private int brokerId;
@@ -175,7 +179,7 @@ public final class Broker implements AutoCloseable {
 
         Listener advertised = advertisedListener();
         BrokerEndpoint self = new BrokerEndpoint(brokerId, advertised.host(), advertised.port(), null);
-        MetadataCache cache = new MetadataCache(new MetadataImage(clusterId, -1, List.of(self), Map.of()));
+        cache = new MetadataCache(new MetadataImage(clusterId, -1, List.of(self), Map.of()));
         brokerWatch = store.watchBrokers(brokers -> cache.update(m -> m.withBrokers(endpoints(brokers, self))));
         replicaManager = new ReplicaManager(brokerId, store, cache, logShards, topicConfigs, brokerLogConfig,
             fetcherSettings(), this::onLeadershipChange);
@@ -324,8 +328,9 @@ public final class Broker implements AutoCloseable {
     }
 
     /**
-     * Controlled shutdown: stop accepting clients, leave ZooKeeper, stop the shards, then flush and
-     * close every log cleanly so the next start needs no recovery.
+     * Controlled shutdown: leave the cluster while still serving, so the controller moves
+     * leadership to other in-sync replicas and clients follow it; then stop accepting clients,
+     * stop the shards, and flush and close every log cleanly so the next start needs no recovery.
      */
     @Override
     public synchronized void close() {
@@ -334,16 +339,18 @@ public final class Broker implements AutoCloseable {
         closed = true;
         long started = System.nanoTime();
         brokerState = BrokerGauges.PENDING_CONTROLLED_SHUTDOWN;
-        if (networkDeployment != null)
-            quietly("stopping the network", () -> await(vertx.undeploy(networkDeployment)));
-        if (groupCoordinator != null)
-            quietly("stopping the group coordinator", () -> await(groupCoordinator.close()));
-        // Resign before leaving: the next controller moves leadership off this broker, and a lone broker keeps
+        // Resign first: the next controller moves leadership off this broker, and a lone broker keeps
         // leading its partitions instead of taking them offline on its way out.
         if (controllerDeployment != null)
             quietly("stopping the controller", () -> await(vertx.undeploy(controllerDeployment)));
         if (store != null)
             quietly("unregistering from ZooKeeper", () -> store.unregisterBroker(brokerId));
+        if (cache != null && config.getBoolean("controlled.shutdown.enable"))
+            quietly("moving leadership away", this::awaitLeadershipMoved);
+        if (networkDeployment != null)
+            quietly("stopping the network", () -> await(vertx.undeploy(networkDeployment)));
+        if (groupCoordinator != null)
+            quietly("stopping the group coordinator", () -> await(groupCoordinator.close()));
         if (brokerWatch != null)
             quietly("closing the broker watch", () -> brokerWatch.close());
         if (replicaManagerDeployment != null)
@@ -361,6 +368,39 @@ public final class Broker implements AutoCloseable {
             quietly("stopping the embedded ZooKeeper", () -> embeddedZooKeeper.close());
         metrics.close();
         log.info("[Gregor id={}] shut down in {} ms", brokerId, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+    }
+
+    /**
+     * Waits until this broker leads no partition that another live broker could lead (one with
+     * another live in-sync replica): the controller reacts to this broker leaving
+     * {@code /brokers/ids}, but no longer notifies it, so it re-reads those topics itself. At most
+     * what Kafka's controlled shutdown retries would take.
+     */
+    private void awaitLeadershipMoved() throws Exception {
+        long timeoutMs = config.getInt("controlled.shutdown.max.retries")
+            * config.getLong("controlled.shutdown.retry.backoff.ms");
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        Set<String> topics;
+        while (!(topics = topicsWithMovableLeadership(cache.image())).isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+            await(replicaManager.reload(topics));
+        }
+        if (!topics.isEmpty())
+            log.warn("Shutting down while still leading partitions of {} that have other in-sync replicas", topics);
+    }
+
+    private Set<String> topicsWithMovableLeadership(MetadataImage image) {
+        Set<Integer> others = new HashSet<>();
+        image.brokers().forEach(b -> others.add(b.id()));
+        others.remove(brokerId);
+        Set<String> topics = new HashSet<>();
+        for (TopicImage topic : image.topics().values()) {
+            for (PartitionImage p : topic.partitions()) {
+                if (p.leader() == brokerId && p.isr().stream().anyMatch(others::contains))
+                    topics.add(topic.name());
+            }
+        }
+        return topics;
     }
 
     private interface Step {

@@ -132,6 +132,52 @@ class ReplicationTest {
     }
 
     @Test
+    void aRollingRestartUnderAcksAllLoadLosesNothingAndFailsNoSend() throws Exception {
+        try (Admin admin = cluster.admin()) {
+            admin.createTopics(List.of(new NewTopic("rolling", 3, (short) 3)
+                .configs(Map.of("min.insync.replicas", "2")))).all().get();
+            awaitFullIsr(admin, "rolling");
+            List<String> acked = java.util.Collections.synchronizedList(new ArrayList<>());
+            List<Exception> failed = java.util.Collections.synchronizedList(new ArrayList<>());
+            java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
+            Thread load = new Thread(() -> {
+                try (KafkaProducer<String, String> producer = new KafkaProducer<>(producerProps("all"))) {
+                    for (int i = 0; running.get(); i++) {
+                        String value = "rolling-" + i;
+                        producer.send(new ProducerRecord<>("rolling", Integer.toString(i % 30), value), (meta, e) -> {
+                            if (e == null)
+                                acked.add(value);
+                            else
+                                failed.add(e);
+                        });
+                        Thread.sleep(2);
+                    }
+                    producer.flush();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "rolling-load");
+            load.start();
+            try {
+                for (int id = 1; id <= 3; id++) {
+                    int before = acked.size();
+                    await("records acknowledged before restarting broker " + id, WAIT, () -> acked.size() > before + 100);
+                    cluster.stopBroker(id);
+                    cluster.startBroker(id);
+                    awaitFullIsr(admin, "rolling");
+                }
+            } finally {
+                running.set(false);
+                load.join();
+            }
+            assertEquals(List.of(), failed, "no send failed");
+            List<String> consumed = consumeAll("rolling", acked.size());
+            assertEquals(acked.size(), consumed.size(), "every acknowledged record exactly once");
+            assertEquals(new java.util.HashSet<>(acked), new java.util.HashSet<>(consumed));
+        }
+    }
+
+    @Test
     void aPartitionWhoseOnlyReplicaIsGoneIsOfflineUntilItReturns() throws Exception {
         try (Admin admin = cluster.admin()) {
             admin.createTopics(List.of(new NewTopic("lonely", Map.of(0, List.of(3))))).all().get();
