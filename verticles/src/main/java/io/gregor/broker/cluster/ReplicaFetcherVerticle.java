@@ -227,7 +227,8 @@ public final class ReplicaFetcherVerticle extends AbstractVerticle {
                 Errors error = Errors.forCode(p.errorCode());
                 if (error == Errors.NONE) {
                     MemoryRecords records = (MemoryRecords) p.records();
-                    appends.put(tp, new FollowerAppendCommand.Fetched(records.buffer(), p.highWatermark(), state.leaderEpoch));
+                    appends.put(tp, new FollowerAppendCommand.Fetched(records.buffer(), p.highWatermark(), p.logStartOffset(),
+                        state.leaderEpoch));
                 } else if (error == Errors.OFFSET_OUT_OF_RANGE && state.fetchOffset < p.logStartOffset()) {
                     startOver.put(tp, Divergence.startOver(p.logStartOffset()));
                 } else if (error == Errors.OFFSET_OUT_OF_RANGE) {

@@ -14,14 +14,15 @@ import io.vertx.core.Future;
 
 /**
  * Appends what a follower fetched from its leader, keeping the leader's offsets and epochs, and
- * takes the leader's high watermark as far as this log reaches.
+ * takes the leader's high watermark as far as this log reaches and its log start offset as far as
+ * that high watermark (records deleted on the leader stay deleted after a failover).
  */
 public record FollowerAppendCommand(Map<TopicPartition, Fetched> partitions)
         implements ShardCommand<Map<TopicPartition, FollowerPosition>> {
     private static final Logger log = LoggerFactory.getLogger(FollowerAppendCommand.class);
 
     /** @param leaderEpoch the epoch the data was fetched in: a replica that moved on since drops it */
-    public record Fetched(ByteBuffer records, long leaderHighWatermark, int leaderEpoch) {
+    public record Fetched(ByteBuffer records, long leaderHighWatermark, long leaderLogStartOffset, int leaderEpoch) {
     }
 
     @Override
@@ -39,7 +40,9 @@ public record FollowerAppendCommand(Map<TopicPartition, Fetched> partitions)
                     replicaLog.appendAsFollower(fetched.records());
                     replica.onAppended();
                 }
-                replicaLog.updateHighWatermark(Math.min(fetched.leaderHighWatermark(), replicaLog.logEndOffset()));
+                long highWatermark = replicaLog.updateHighWatermark(fetched.leaderHighWatermark());
+                if (fetched.leaderLogStartOffset() > replicaLog.logStartOffset())
+                    replicaLog.deleteRecordsBefore(Math.min(fetched.leaderLogStartOffset(), highWatermark));
                 results.put(tp, FollowerPosition.of(Errors.NONE, replicaLog));
             } catch (RuntimeException e) {
                 log.warn("Follower append to {} failed: {}", tp, e.toString());

@@ -17,6 +17,8 @@ import java.util.concurrent.ExecutionException;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -39,6 +41,7 @@ import org.junit.jupiter.api.Timeout;
 import io.gregor.broker.Broker;
 import io.gregor.broker.KafkaTool;
 import io.gregor.metrics.BrokerGauge;
+import io.gregor.metrics.BrokerMetrics;
 import io.micrometer.core.instrument.Gauge;
 
 /**
@@ -174,6 +177,38 @@ class ReplicationTest {
             List<String> consumed = consumeAll("rolling", acked.size());
             assertEquals(acked.size(), consumed.size(), "every acknowledged record exactly once");
             assertEquals(new java.util.HashSet<>(acked), new java.util.HashSet<>(consumed));
+        }
+    }
+
+    @Test
+    void recordsDeletedOnTheLeaderStayDeletedAfterAFailover() throws Exception {
+        try (Admin admin = cluster.admin()) {
+            admin.createTopics(List.of(new NewTopic("trimmed", 1, (short) 3))).all().get();
+            awaitFullIsr(admin, "trimmed");
+            List<String> sent = produce("trimmed", 100, "all");
+            TopicPartition tp = new TopicPartition("trimmed", 0);
+            admin.deleteRecords(Map.of(tp, RecordsToDelete.beforeOffset(60))).all().get();
+            int oldLeader = partition(admin, "trimmed").leader().id();
+            await("the followers take the leader's log start offset", WAIT, () -> {
+                for (Broker broker : cluster.running()) {
+                    if (broker.brokerId() != oldLeader && logStartOffset(broker, tp) != 60)
+                        return false;
+                }
+                return true;
+            });
+            cluster.stopBroker(oldLeader);
+            try {
+                await("a new leader", WAIT, () -> {
+                    Node leader = partition(admin, "trimmed").leader();
+                    return leader != null && leader.id() != oldLeader;
+                });
+                long earliest = admin.listOffsets(Map.of(tp, OffsetSpec.earliest())).partitionResult(tp).get().offset();
+                assertEquals(60, earliest);
+                assertEquals(sent.subList(60, 100), consumeAll("trimmed", 40));
+            } finally {
+                cluster.startBroker(oldLeader);
+            }
+            awaitFullIsr(admin, "trimmed");
         }
     }
 
@@ -343,6 +378,13 @@ class ReplicationTest {
         for (Broker broker : cluster.running())
             sum += gauge(broker, gauge);
         return sum;
+    }
+
+    /** The kafka_log_log_logstartoffset gauge of one replica. */
+    private static double logStartOffset(Broker broker, TopicPartition tp) {
+        Gauge meter = broker.metrics().registry().find(BrokerMetrics.LOG_START_OFFSET)
+            .tag("topic", tp.topic()).tag("partition", Integer.toString(tp.partition())).gauge();
+        return meter == null ? -1 : meter.value();
     }
 
     private static double gauge(Broker broker, BrokerGauge gauge) {
