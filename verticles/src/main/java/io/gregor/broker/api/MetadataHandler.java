@@ -2,8 +2,10 @@ package io.gregor.broker.api;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.InvalidTopicException;
@@ -111,7 +113,9 @@ public final class MetadataHandler implements ApiHandler {
             .setClusterId(image.clusterId())
             .setControllerId(image.controllerId())
             .setClusterAuthorizedOperations(AUTHORIZED_OPERATIONS_OMITTED);
+        Set<Integer> live = new HashSet<>();
         for (BrokerEndpoint broker : image.brokers()) {
+            live.add(broker.id());
             response.brokers().add(new MetadataResponseBroker().setNodeId(broker.id())
                 .setHost(broker.host()).setPort(broker.port()).setRack(broker.rack()));
         }
@@ -122,9 +126,11 @@ public final class MetadataHandler implements ApiHandler {
                 .setErrorCode(Errors.NONE.code()).setIsInternal(Topic.isInternal(topic.name()))
                 .setTopicAuthorizedOperations(AUTHORIZED_OPERATIONS_OMITTED);
             for (PartitionImage p : topic.partitions()) {
+                // A leader whose broker is gone (the controller has not moved it yet) is no leader to clients.
+                boolean led = live.contains(p.leader());
                 entry.partitions().add(new MetadataResponsePartition().setPartitionIndex(p.partition())
-                    .setErrorCode(p.leader() < 0 ? Errors.LEADER_NOT_AVAILABLE.code() : Errors.NONE.code())
-                    .setLeaderId(p.leader()).setLeaderEpoch(p.leaderEpoch())
+                    .setErrorCode(led ? Errors.NONE.code() : Errors.LEADER_NOT_AVAILABLE.code())
+                    .setLeaderId(led ? p.leader() : -1).setLeaderEpoch(p.leaderEpoch())
                     .setReplicaNodes(p.replicas()).setIsrNodes(p.isr()).setOfflineReplicas(Collections.emptyList()));
             }
             response.topics().add(entry);
