@@ -30,6 +30,7 @@ import io.gregor.broker.api.DeleteTopicsHandler;
 import io.gregor.broker.api.DescribeClusterHandler;
 import io.gregor.broker.api.DescribeConfigsHandler;
 import io.gregor.broker.api.DescribeLogDirsHandler;
+import io.gregor.broker.api.ElectLeadersHandler;
 import io.gregor.broker.api.FetchHandler;
 import io.gregor.broker.api.IncrementalAlterConfigsHandler;
 import io.gregor.broker.api.InitProducerIdHandler;
@@ -207,7 +208,8 @@ public final class Broker implements AutoCloseable {
         store.registerBroker(new BrokerRegistration(brokerId, advertised.host(), advertised.port()));
         // After registering, as Kafka does: a controller that does not see this broker live would take its partitions offline.
         controllerDeployment = await(vertx.deployVerticle(new ControllerVerticle(store, brokerId,
-            config.uncleanLeaderElectionEnable(), notifier, controllerId -> cache.update(m -> m.withController(controllerId)))));
+            config.uncleanLeaderElectionEnable(), ControllerVerticle.LeaderRebalance.of(config), notifier,
+            controllerId -> cache.update(m -> m.withController(controllerId)))));
         brokerState = BrokerGauges.RUNNING;
         log.info("[Gregor id={}] started in {} ms, listening on {}", brokerId,
             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), advertised);
@@ -251,6 +253,7 @@ public final class Broker implements AutoCloseable {
             .register(ApiKeys.INCREMENTAL_ALTER_CONFIGS, 0, new IncrementalAlterConfigsHandler(apis))
             .register(ApiKeys.DESCRIBE_CLUSTER, 0, new DescribeClusterHandler(apis))
             .register(ApiKeys.DELETE_RECORDS, 0, new DeleteRecordsHandler(apis))
+            .register(ApiKeys.ELECT_LEADERS, 0, new ElectLeadersHandler(apis))
             .register(ApiKeys.OFFSET_FOR_LEADER_EPOCH, 0, new OffsetForLeaderEpochHandler(apis))
             .register(ApiKeys.DESCRIBE_LOG_DIRS, 0, new DescribeLogDirsHandler(apis, logManager))
             .register(ApiKeys.INIT_PRODUCER_ID, 0, new InitProducerIdHandler(producerIds));

@@ -35,10 +35,7 @@ public final class PartitionStateChange {
    */
   public static Optional<PartitionState> onBrokersChange(List<Integer> replicas, PartitionState current,
       Set<Integer> liveBrokers, boolean uncleanLeaderElection, int controllerEpoch) {
-    if (current.controllerEpoch() > controllerEpoch) {
-      throw new ControllerMovedException("Partition state was written by controller epoch " + current.controllerEpoch()
-          + ", newer than " + controllerEpoch);
-    }
+    ControllerFencing.requireNotNewer(current, controllerEpoch);
     List<Integer> liveIsr = current.isr().stream().filter(liveBrokers::contains).toList();
     int leader;
     List<Integer> isr;

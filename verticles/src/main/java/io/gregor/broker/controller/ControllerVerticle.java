@@ -1,5 +1,7 @@
 package io.gregor.broker.controller;
 
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -10,12 +12,16 @@ import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.function.IntConsumer;
 
+import org.apache.kafka.common.ElectionType;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.ControllerMovedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.gregor.broker.cluster.MetadataNotifier;
+import io.gregor.broker.config.BrokerConfig;
+import io.gregor.coordination.controller.LeaderImbalance;
 import io.gregor.coordination.controller.PartitionStateChange;
 import io.gregor.coordination.zk.BrokerRegistration;
 import io.gregor.coordination.zk.PartitionState;
@@ -29,6 +35,7 @@ import io.vertx.core.VerticleBase;
  * Kafka's ZooKeeper-mode controller, for broker membership: every broker runs one, the one holding the ephemeral
  * {@code /controller} is active. When brokers die it takes them out of the ISRs and moves leadership away from
  * them; when they come back it brings offline partitions back and has the returning broker reload everything.
+ * With {@code auto.leader.rebalance.enable} it also moves leadership back to preferred replicas that came back.
  * The others only watch {@code /controller} and stand for election when it goes.
  *
  * <p>ZooKeeper calls block, so each event (a {@code /controller} or {@code /brokers/ids} change) runs as an
@@ -36,6 +43,21 @@ import io.vertx.core.VerticleBase;
  * Kafka's single controller event thread. The fields below are only touched by those tasks.
  */
 public final class ControllerVerticle extends VerticleBase {
+    /**
+     * Kafka's automatic preferred leader election.
+     *
+     * @param enable                       {@code auto.leader.rebalance.enable}
+     * @param checkIntervalSeconds         {@code leader.imbalance.check.interval.seconds}
+     * @param imbalancePerBrokerPercentage {@code leader.imbalance.per.broker.percentage}
+     */
+    public record LeaderRebalance(boolean enable, long checkIntervalSeconds, int imbalancePerBrokerPercentage) {
+        public static LeaderRebalance of(BrokerConfig config) {
+            return new LeaderRebalance(config.getBoolean("auto.leader.rebalance.enable"),
+                config.getLong("leader.imbalance.check.interval.seconds"),
+                config.getInt("leader.imbalance.per.broker.percentage"));
+        }
+    }
+
     private static final Logger log = LoggerFactory.getLogger(ControllerVerticle.class);
     private static final int NO_CONTROLLER = -1;
     private static final long RETRY_MS = 1000;
@@ -45,6 +67,8 @@ public final class ControllerVerticle extends VerticleBase {
     private final ZkMetadataStore store;
     private final int brokerId;
     private final boolean defaultUncleanLeaderElection;
+    private final LeaderRebalance rebalance;
+    private final ZkLeaderElector elector;
     private final MetadataNotifier notifier;
     private final IntConsumer controllerChanged;
 
@@ -60,6 +84,7 @@ public final class ControllerVerticle extends VerticleBase {
     /** The live brokers as of the last completed sweep of this term; null before the first. */
     private Set<Integer> liveBrokers;
     private long retryTimer = -1;
+    private long rebalanceTimer = -1;
 
     /**
      * @param defaultUncleanLeaderElection the broker's {@code unclean.leader.election.enable}; a topic's own setting wins
@@ -67,10 +92,12 @@ public final class ControllerVerticle extends VerticleBase {
      *                                     on a worker thread
      */
     public ControllerVerticle(ZkMetadataStore store, int brokerId, boolean defaultUncleanLeaderElection,
-                              MetadataNotifier notifier, IntConsumer controllerChanged) {
+                              LeaderRebalance rebalance, MetadataNotifier notifier, IntConsumer controllerChanged) {
         this.store = store;
         this.brokerId = brokerId;
         this.defaultUncleanLeaderElection = defaultUncleanLeaderElection;
+        this.rebalance = rebalance;
+        this.elector = new ZkLeaderElector(store);
         this.notifier = notifier;
         this.controllerChanged = controllerChanged;
     }
@@ -140,10 +167,16 @@ public final class ControllerVerticle extends VerticleBase {
         // Its first report starts a full sweep: a previous controller may have died half way through one.
         brokerWatch = store.watchBrokers(brokers -> submit(() -> onBrokersChange(current, brokers)));
         epoch = controllerEpoch;
+        if (rebalance.enable())
+            scheduleRebalanceCheck();
     }
 
     private void becomeInactive() {
         cancelRetry();
+        if (rebalanceTimer >= 0) {
+            vertx.cancelTimer(rebalanceTimer);
+            rebalanceTimer = -1;
+        }
         brokerWatch.close();
         brokerWatch = null;
         epoch = NO_CONTROLLER;
@@ -237,6 +270,58 @@ public final class ControllerVerticle extends VerticleBase {
             reread.keySet().retainAll(conflicts);
             states = reread;
         }
+    }
+
+    /** As Kafka's controller: the next check an interval after the last one ended, so that checks never pile up. */
+    private void scheduleRebalanceCheck() {
+        rebalanceTimer = vertx.setTimer(rebalance.checkIntervalSeconds() * 1000, timer -> submit(() -> {
+            // A timer cancelled after it fired still gets here.
+            if (rebalanceTimer != timer)
+                return;
+            rebalanceTimer = -1;
+            checkLeaderImbalance();
+            if (isActive())
+                scheduleRebalanceCheck();
+        }));
+    }
+
+    /**
+     * Kafka's auto leader rebalance: for every broker that leads too few of the partitions it is the preferred
+     * leader of, elects it for those where it is live and in sync. Failures wait for the next check.
+     */
+    private void checkLeaderImbalance() {
+        // Before the first sweep of this term nothing is known to be live.
+        if (liveBrokers == null)
+            return;
+        Set<TopicPartition> candidates = new HashSet<>();
+        Set<String> changed = new TreeSet<>();
+        try {
+            for (LeaderImbalance.BrokerImbalance imbalance : imbalances()) {
+                log.debug("Leader imbalance of broker {}: another broker leads {}% of its {} preferred partitions",
+                    imbalance.broker(), Math.round(imbalance.percentage()), imbalance.preferredPartitions());
+                candidates.addAll(imbalance.ledByOthers());
+            }
+            if (!candidates.isEmpty())
+                elector.elect(ElectionType.PREFERRED, candidates, liveBrokers, epoch, changed);
+        } catch (ControllerMovedException e) {
+            log.warn("Broker {} stops acting as controller with epoch {}: {}", brokerId, epoch, e.getMessage());
+            becomeInactive();
+        } catch (RuntimeException e) {
+            log.warn("Leader imbalance check failed, next one in {} s", rebalance.checkIntervalSeconds(), e);
+        } finally {
+            if (!changed.isEmpty())
+                notifier.topicsChanged(changed).onFailure(e -> log.warn("Announcing changes to {} failed", changed, e));
+        }
+    }
+
+    private List<LeaderImbalance.BrokerImbalance> imbalances() {
+        Map<TopicPartition, List<Integer>> replicas = new HashMap<>();
+        Map<TopicPartition, PartitionState> states = new HashMap<>();
+        for (TopicAssignment topic : eligibleTopics()) {
+            topic.replicas().forEach((p, r) -> replicas.put(new TopicPartition(topic.topic(), p), r));
+            store.partitionStates(topic.topic()).forEach((p, s) -> states.put(new TopicPartition(topic.topic(), p), s));
+        }
+        return LeaderImbalance.aboveThreshold(replicas, states, rebalance.imbalancePerBrokerPercentage());
     }
 
     private boolean uncleanLeaderElection(String topic) {

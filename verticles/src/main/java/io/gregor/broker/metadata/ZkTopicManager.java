@@ -3,8 +3,12 @@ package io.gregor.broker.metadata;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
+import org.apache.kafka.common.ElectionType;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.InvalidPartitionsException;
 import org.apache.kafka.common.errors.InvalidReplicaAssignmentException;
@@ -14,10 +18,12 @@ import org.apache.kafka.common.errors.TopicDeletionDisabledException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.internals.Topic;
+import org.apache.kafka.common.requests.ApiError;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.gregor.broker.cluster.MetadataNotifier;
+import io.gregor.broker.controller.ZkLeaderElector;
 import io.gregor.coordination.zk.PartitionState;
 import io.gregor.coordination.zk.TopicAssignment;
 import io.gregor.coordination.zk.ZkMetadataStore;
@@ -42,6 +48,7 @@ public final class ZkTopicManager implements TopicManager {
     private final LogConfig brokerLogConfig;
     private final int brokerId;
     private final boolean deleteTopicEnable;
+    private final ZkLeaderElector elector;
 
     public ZkTopicManager(Vertx vertx, ZkMetadataStore store, MetadataCache cache, MetadataNotifier notifier,
                           LogConfig brokerLogConfig, int brokerId, boolean deleteTopicEnable) {
@@ -52,6 +59,7 @@ public final class ZkTopicManager implements TopicManager {
         this.brokerLogConfig = brokerLogConfig;
         this.brokerId = brokerId;
         this.deleteTopicEnable = deleteTopicEnable;
+        this.elector = new ZkLeaderElector(store);
     }
 
     @Override
@@ -171,6 +179,21 @@ public final class ZkTopicManager implements TopicManager {
             log.info("Updated configs of topic {}: {}", name, configs);
             return notifier.topicsChanged(List.of(name));
         });
+    }
+
+    /**
+     * Elects here rather than on the controller: the conditional writes keep this safe beside the controller's own,
+     * and any broker can answer, as the admin client does not retry on another when the controller moved.
+     */
+    @Override
+    public Future<Map<TopicPartition, ApiError>> electLeaders(ElectionType type, Set<TopicPartition> partitions) {
+        Set<String> changed = new TreeSet<>();
+        return vertx.executeBlocking(() -> {
+            Set<Integer> live = new TreeSet<>();
+            store.liveBrokers().forEach(b -> live.add(b.id()));
+            // The current controller's epoch: an older controller still acting learns from it that it was replaced.
+            return elector.elect(type, partitions, live, store.controllerEpoch(), changed);
+        }).eventually(() -> changed.isEmpty() ? Future.succeededFuture() : notifier.topicsChanged(changed));
     }
 
     private List<Integer> liveBrokers(MetadataImage image) {

@@ -37,6 +37,7 @@ import io.vertx.core.Vertx;
 class ControllerVerticleTest {
     private static final long TIMEOUT_MS = 10_000;
     private static final String UNCLEAN = "unclean.leader.election.enable";
+    private static final ControllerVerticle.LeaderRebalance NO_REBALANCE = new ControllerVerticle.LeaderRebalance(false, 300, 10);
 
     @TempDir
     Path dir;
@@ -158,6 +159,24 @@ class ControllerVerticleTest {
         awaitState("t", 0, new PartitionState(2, 1, List.of(2), epoch(), 1));
     }
 
+    @Test
+    void leadershipGoesBackToThePreferredReplicaOnceItIsInSyncAgain() throws Exception {
+        startBrokers(1, 2, 3);
+        createTopic("t", Map.of(), Map.of(0, List.of(1, 2, 3), 1, List.of(2, 3, 1)));
+        await(vertx.deployVerticle(new ControllerVerticle(brokers.get(3), 3, false,
+            new ControllerVerticle.LeaderRebalance(true, 1, 10), notifier, id -> { })));
+        awaitResynced(1, 2, 3);
+        killBroker(1);
+        awaitState("t", 0, new PartitionState(2, 1, List.of(2, 3), epoch(), 1));
+
+        startBrokers(1);
+        awaitResynced(1, 2, 3, 1);
+        // What broker 2 writes as leader once broker 1 has caught up: only then may broker 1 lead again.
+        admin.updatePartitionState("t", 0, new PartitionState(2, 1, List.of(2, 3, 1), epoch(), 1));
+        awaitState("t", 0, new PartitionState(1, 2, List.of(2, 3, 1), epoch(), 3));
+        assertEquals(2, admin.partitionStates("t").get(1).leader());
+    }
+
     private ZkMetadataStore connect() {
         return ZkMetadataStore.connect(zooKeeper.connectString() + "/controller-test", 6000, 5000);
     }
@@ -182,7 +201,7 @@ class ControllerVerticleTest {
     }
 
     private ControllerVerticle controller(int id, boolean uncleanByDefault, IntConsumer seen) {
-        return new ControllerVerticle(brokers.get(id), id, uncleanByDefault, notifier, seen);
+        return new ControllerVerticle(brokers.get(id), id, uncleanByDefault, NO_REBALANCE, notifier, seen);
     }
 
     /** Every partition led by its first replica with all replicas in sync, as a new topic. */
