@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
-"""Turn bench/broker.sh CSVs (broker,rep,test,metric,value) into markdown tables.
+"""Turn bench/broker.sh and bench/cluster.sh CSVs (broker,rep,test,metric,value) into markdown tables.
 
     python3 bench/summary.py bench/results/20260101-120000.csv [more.csv ...]
+
+A cluster.sh CSV (env cluster_brokers) gets the same tables, with CPU and RSS summed over the
+brokers of each cluster, plus one of the CPU by broker (the leader of a 1-partition topic against
+its followers).
 
 Several files are pooled (their repetitions together). With several repetitions each cell is the
 median (min-max). Ratios are Gregor / Kafka of the
@@ -35,6 +39,27 @@ def load(paths):
                     continue
                 data[(row["broker"], row["test"], row["metric"])].append(v)
     return data, {k: ", ".join(v) for k, v in env.items()}, texts
+
+
+def load_reps(paths):
+    """(file, broker, rep) -> {(test, metric): value as str}, for figures that belong together per run"""
+    reps = defaultdict(dict)
+    for path in paths:
+        with open(path, newline="") as f:
+            for row in csv.DictReader(f):
+                if row["broker"] != "env":
+                    reps[(path, row["broker"], row["rep"])][(row["test"], row["metric"])] = row["value"]
+    return reps
+
+
+def run_topic(run):
+    """the topic a cluster.sh run uses"""
+    if run == "e2e":
+        return "e2e-lat"
+    if run.startswith("produce-"):
+        parts, acks = run.split("-")[1:]
+        return f"pp-{parts}-a{acks[4:]}"
+    return f"pp-{run.split('-')[1]}-a1"
 
 
 def fmt(v, digits=None):
@@ -95,9 +120,52 @@ def ratio(g, k):
     return f"{g / k:.2f}×"
 
 
+def by_broker(out, reps, nb, e2e_label):
+    """cluster.sh: each broker's CPU per run; for a 1-partition topic the leader's against its
+    followers', per million records"""
+    p = out.append
+    G, K = "gregor", "kafka"
+    p(f"| run | Gregor CPU s by broker 1 / … / {nb} (* leader) | Kafka CPU s by broker | "
+      "Gregor leader / followers CPU s per M rec | Kafka leader / followers CPU s per M rec | leader G/K | followers G/K |")
+    p("|---|---|---|---|---|---|---|")
+    for run in RUNS:
+        cells, split = {}, {}
+        for b in (G, K):
+            rows, lead, foll = [], [], []
+            for (_, broker, _), d in sorted(reps.items()):
+                if broker != b or (run, "broker_cpu_s") not in d:
+                    continue
+                cpu = [float(d.get((run, f"cpu_s_broker{i}"), "nan")) for i in range(1, nb + 1)]
+                leaders = d.get(("topics", f"leaders_{run_topic(run)}"), "")
+                leader = int(leaders) if leaders.isdigit() else None
+                rows.append(" / ".join(f"{fmt(c)}{'*' if i + 1 == leader else ''}" for i, c in enumerate(cpu)))
+                n = float(d.get((run, "records"), 0)) / 1e6
+                if leader and n:
+                    lead.append(cpu[leader - 1] / n)
+                    foll.append((sum(cpu) - cpu[leader - 1]) / n)
+            cells[b] = "; ".join(rows) if rows else "–"
+            split[b] = (statistics.median(lead), statistics.median(foll)) if lead else None
+        if cells[G] == "–" and cells[K] == "–":
+            continue
+
+        def sp(b):
+            return "leaders spread" if split[b] is None else f"{fmt(split[b][0])} / {fmt(split[b][1])}"
+
+        both = split[G] is not None and split[K] is not None
+        p(f"| {e2e_label if run == 'e2e' else run} | {cells[G]} | {cells[K]} | {sp(G)} | {sp(K)} | "
+          f"{ratio(split[G][0], split[K][0]) if both else 'n/a'} | {ratio(split[G][1], split[K][1]) if both else 'n/a'} |")
+    p("")
+    p("With one partition the leader takes the produce or fetch requests and the other brokers only "
+      "replicate (follower fetches); \"followers\" = the CPU of the other brokers together. Several "
+      "repetitions are listed one after the other (;), the per-M-rec figures are their medians.")
+    p("")
+
+
 def main(paths):
     data, env, texts = load(paths)
     t = Table(data)
+    nb = int(float(env["cluster_brokers"])) if env.get("cluster_brokers") else 0  # brokers per cluster
+    e2e_label = "e2e" + (f" (acks={env['e2e_acks']})" if env.get("e2e_acks") else "")
     brokers = sorted({b for (b, _, _) in data})
     G, K = "gregor", "kafka"
     out = []
@@ -106,7 +174,11 @@ def main(paths):
         p(f"Machine: {env.get('cpus', '?')} CPUs ({env.get('cpu_model', '?')}), {env.get('mem_gib', '?')} GiB, "
           f"Linux {env.get('kernel', '?')}, {env.get('java', '?')}; Apache Kafka {env.get('kafka', '?')}; "
           f"Gregor {env.get('gregor', '?')}. {int(float(env.get('records', 0))):,} records of 100 B per run, "
-          f"e2e {env.get('e2e_messages', '?')} messages; load average at start {env.get('load_at_start', '?')}.")
+          f"e2e {env.get('e2e_messages', '?')} messages"
+          + (f" with acks={env['e2e_acks']}" if env.get("e2e_acks") else "")
+          + f"; load average at start {env.get('load_at_start', '?')}."
+          + (f" Clusters of {nb} brokers and one ZooKeeper each; topics with replication factor {nb}, "
+             "min.insync.replicas=2." if nb else ""))
         p("")
     if G not in brokers or K not in brokers:
         p(f"(only {', '.join(brokers)} in this file: no ratios)")
@@ -153,7 +225,7 @@ def main(paths):
             p99r = ratio(t.med(G, run, "p99_ms"), t.med(K, run, "p99_ms"))
             if run == "e2e":
                 tpr = f"avg {ratio(t.med(G, run, 'avg_ms'), t.med(K, run, 'avg_ms'))}"
-        p(f"| {run} | {tp(G)} | {tp(K)} | {tpr} | {lat(G)} | {lat(K)} | {p50r} | {p99r} |")
+        p(f"| {e2e_label if run == 'e2e' else run} | {tp(G)} | {tp(K)} | {tpr} | {lat(G)} | {lat(K)} | {p50r} | {p99r} |")
     p("")
     reps = max((len(t.values(b, "startup", "ms")) for b in brokers), default=0)
     p(f"Median of {reps} run(s) (min–max of rec/s). Throughput G/K > 1 is better for Gregor; latency "
@@ -203,42 +275,65 @@ def main(paths):
             cpu_ratio = f"n/a ({'/'.join(failed)} failed)"
         elif G not in brokers or K not in brokers:
             cpu_ratio = "n/a"
-        p(f"| {run} | {cpu(G)} | {cpu(K)} | {cpu_ratio} | "
+        p(f"| {e2e_label if run == 'e2e' else run} | {cpu(G)} | {cpu(K)} | {cpu_ratio} | "
           f"{rss(G)} | {rss(K)} | {ratio(t.med(G, run, 'rss_kib'), t.med(K, run, 'rss_kib'))} | {gc(G)} | {gc(K)} | "
           f"{fmt(t.med(G, run, 'tool_cpu_s'), 1)} / {fmt(t.med(K, run, 'tool_cpu_s'), 1)} | {other(G)} / {other(K)} |")
     p("")
-    zk = [x for run in RUNS for x in t.values(K, run, "zk_cpu_s")]
-    p("CPU = the broker process's utime+stime over the run"
-      + (f" (Kafka's ZooKeeper not included: it used ≤ {max(zk):.2f} s per run)" if zk else "") + "; RSS after the run, anonymous part (heap, native) in parentheses, the "
+    if nb:
+        zk = [x for b in brokers for run in RUNS for x in t.values(b, run, "zk_cpu_s")]
+        p(f"CPU = utime+stime of the {nb} broker processes over the run, summed"
+          + (f" (ZooKeeper not included: it used ≤ {max(zk):.2f} s per run)" if zk else "")
+          + f"; RSS after the run, summed over the {nb} brokers")
+    else:
+        zk = [x for run in RUNS for x in t.values(K, run, "zk_cpu_s")]
+        p("CPU = the broker process's utime+stime over the run"
+          + (f" (Kafka's ZooKeeper not included: it used ≤ {max(zk):.2f} s per run)" if zk else "") + "; RSS after the run")
+    out[-1] += (", anonymous part (heap, native) in parentheses, the "
       "rest is file-backed (Gregor's memory-mapped segments count here, Kafka's page cache does not). "
       "\"other load\" = machine busy CPU during the run not used by the broker, ZooKeeper or the tool "
       "(other jobs on the shared machine).")
     p("")
 
+    if nb:
+        by_broker(out, load_reps(paths), nb, e2e_label)
+
     # -- start-up and memory
     p("| figure | Gregor | Kafka | Gregor/Kafka |")
     p("|---|---|---|---|")
-    p(f"| start-up ms (launch → first ApiVersions answer) | {t.cell(G, 'startup', 'ms', digits=0)} | "
+    p(f"| start-up ms ({f'launch of {nb} brokers → all answer ApiVersions and are registered in ZooKeeper' if nb else 'launch → first ApiVersions answer'}) | {t.cell(G, 'startup', 'ms', digits=0)} | "
       f"{t.cell(K, 'startup', 'ms', digits=0)} | {ratio(t.med(G, 'startup', 'ms'), t.med(K, 'startup', 'ms'))} |")
-    p(f"| RSS idle MiB, 10 s after start-up (anonymous part) | {rss_cell(t, G, 'idle')} | "
+    p(f"| RSS idle MiB, 10 s after start-up{f', {nb} brokers' if nb else ''} (anonymous part) | {rss_cell(t, G, 'idle')} | "
       f"{rss_cell(t, K, 'idle')} | {ratio(t.med(G, 'idle', 'rss_kib'), t.med(K, 'idle', 'rss_kib'))} |")
+    if nb and t.values(G, "idle", "cpu_s_waiting") + t.values(K, "idle", "cpu_s_waiting"):
+        w = t.med(G, "idle", "wait_s") or t.med(K, "idle", "wait_s")
+        p(f"| broker CPU s while the idle cluster waits {fmt(w, 0)} s before the runs (sum of {nb}) | "
+          f"{t.cell(G, 'idle', 'cpu_s_waiting')} | {t.cell(K, 'idle', 'cpu_s_waiting')} | "
+          f"{ratio(t.med(G, 'idle', 'cpu_s_waiting'), t.med(K, 'idle', 'cpu_s_waiting'))} |")
     p(f"| RSS after all runs MiB (anonymous part) | {rss_cell(t, G, 'after_load')} | "
       f"{rss_cell(t, K, 'after_load')} | {ratio(t.med(G, 'after_load', 'rss_kib'), t.med(K, 'after_load', 'rss_kib'))} |")
     p(f"| anonymous RSS after all runs MiB (heap + native, no mapped files) | {t.cell(G, 'after_load', 'rss_anon_kib', 1 / 1024, 0)} | "
       f"{t.cell(K, 'after_load', 'rss_anon_kib', 1 / 1024, 0)} | "
       f"{ratio(t.med(G, 'after_load', 'rss_anon_kib'), t.med(K, 'after_load', 'rss_anon_kib'))} |")
-    zk = t.med(K, "after_load", "zk_rss_kib")
-    kz = None if zk is None or t.med(K, "after_load", "rss_kib") is None else t.med(K, "after_load", "rss_kib") + zk
-    p(f"| RSS after all runs incl. ZooKeeper MiB (Gregor's is embedded) | {t.cell(G, 'after_load', 'rss_kib', 1 / 1024, 0)} | "
-      f"{fmt(kz / 1024 if kz else None, 0)} | {ratio(t.med(G, 'after_load', 'rss_kib'), kz)} |")
+    def with_zk(b):
+        zk = t.med(b, "after_load", "zk_rss_kib")
+        r = t.med(b, "after_load", "rss_kib")
+        return r if zk is None else None if r is None else r + zk
+
+    gz, kz = with_zk(G), with_zk(K)
+    if nb:
+        p(f"| RSS after all runs incl. ZooKeeper MiB | {fmt(gz / 1024 if gz else None, 0)} | "
+          f"{fmt(kz / 1024 if kz else None, 0)} | {ratio(gz, kz)} |")
+    else:
+        p(f"| RSS after all runs incl. ZooKeeper MiB (Gregor's is embedded) | {t.cell(G, 'after_load', 'rss_kib', 1 / 1024, 0)} | "
+          f"{fmt(kz / 1024 if kz else None, 0)} | {ratio(t.med(G, 'after_load', 'rss_kib'), kz)} |")
     both = [run for run in RUNS if ok(t, G, run) and ok(t, K, run)]
     tot = {}
     for b in (G, K):
         c = [t.med(b, run, "broker_cpu_s") for run in both]
         tot[b] = sum(c) if c and None not in c else None
     label = "all runs" if len(both) == len(RUNS) else "runs both completed (" + ", ".join(both) + ")"
-    p(f"| broker CPU s, {label} | {fmt(tot[G])} | {fmt(tot[K])} | {ratio(tot[G], tot[K])} |")
-    p(f"| controlled shutdown ms (SIGTERM → exit) | {t.cell(G, 'shutdown', 'ms', digits=0)} | "
+    p(f"| broker CPU s{f' (sum of {nb})' if nb else ''}, {label} | {fmt(tot[G])} | {fmt(tot[K])} | {ratio(tot[G], tot[K])} |")
+    p(f"| controlled shutdown ms ({f'SIGTERM → exit, {nb} brokers one after the other' if nb else 'SIGTERM → exit'}) | {t.cell(G, 'shutdown', 'ms', digits=0)} | "
       f"{t.cell(K, 'shutdown', 'ms', digits=0)} | {ratio(t.med(G, 'shutdown', 'ms'), t.med(K, 'shutdown', 'ms'))} |")
 
     # -- CPU by thread
@@ -249,7 +344,7 @@ def main(paths):
     if names:
         p("")
         p("Broker CPU seconds by thread over the whole session (start-up, topic creation and every run; "
-          "thread names without digits, top ones):")
+          "thread names without digits, top ones" + (f"; summed over the {nb} brokers" if nb else "") + "):")
         p("")
         p("| thread | Gregor | Kafka |")
         p("|---|---|---|")
