@@ -150,6 +150,14 @@ public final class ZkMetadataStore implements AutoCloseable {
   }
 
   /** The underlying (namespaced) client. */
+  /**
+   * Whether the client is connected now. A broker shutting down skips what needs ZooKeeper when it
+   * is not: every call would otherwise wait through the whole retry policy.
+   */
+  public boolean isConnected() {
+    return zk.getZookeeperClient().isConnected();
+  }
+
   public CuratorFramework client() {
     return zk;
   }

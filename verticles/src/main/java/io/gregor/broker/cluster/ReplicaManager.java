@@ -39,6 +39,7 @@ import io.vertx.core.json.JsonObject;
  */
 public final class ReplicaManager extends AbstractVerticle {
     private static final Logger log = LoggerFactory.getLogger(ReplicaManager.class);
+    private static final long RELOAD_DRAIN_MS = 5_000;
 
     /** What a reload changed in this broker's leadership, for the group coordinator. */
     public interface LeadershipListener {
@@ -55,6 +56,7 @@ public final class ReplicaManager extends AbstractVerticle {
     private final LeadershipListener leadershipListener;
     private ReplicaFetchers fetchers;
     private Future<Void> reloads = Future.succeededFuture();
+    private boolean stopped;
 
     public ReplicaManager(int brokerId, ZkMetadataStore store, MetadataCache cache, LogShards shards,
                           TopicConfigs topicConfigs, LogConfig brokerLogConfig,
@@ -86,7 +88,16 @@ public final class ReplicaManager extends AbstractVerticle {
 
     @Override
     public void stop(Promise<Void> stopped) {
-        fetchers.close().onComplete(r -> stopped.complete());
+        // Runs before the log shards stop: finish the reload under way (unless ZooKeeper is
+        // unreachable and it would wait through every retry), take no more.
+        this.stopped = true;
+        Promise<Void> settled = Promise.promise();
+        reloads.onComplete(r -> settled.tryComplete());
+        long timer = vertx.setTimer(RELOAD_DRAIN_MS, t -> settled.tryComplete());
+        settled.future().eventually(() -> {
+            vertx.cancelTimer(timer);
+            return fetchers.close();
+        }).onComplete(r -> stopped.complete());
     }
 
     /** Every topic in ZooKeeper, and every topic this broker knows of (deleted ones go). */
@@ -101,7 +112,10 @@ public final class ReplicaManager extends AbstractVerticle {
     private Future<Void> enqueue(Set<String> topics) {
         Promise<Void> done = Promise.promise();
         context.runOnContext(v -> {
-            reloads = reloads.transform(previous -> read(topics).compose(this::apply)).onComplete(done);
+            if (stopped)
+                done.complete();
+            else
+                reloads = reloads.transform(previous -> read(topics).compose(this::apply)).onComplete(done);
         });
         return done.future();
     }

@@ -115,6 +115,10 @@ public final class ControllerVerticle extends VerticleBase {
             controllerWatch.close();
             if (isActive()) {
                 becomeInactive();
+                if (!store.isConnected()) {
+                    log.info("Not resigning: ZooKeeper is unreachable; /controller goes with the session");
+                    return;
+                }
                 try {
                     store.resignController(brokerId);
                 } catch (RuntimeException e) {
