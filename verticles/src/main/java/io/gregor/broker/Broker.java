@@ -86,6 +86,7 @@ import io.vertx.spi.cluster.zookeeper.ZookeeperClusterManager;
 public final class Broker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Broker.class);
     private static final long START_TIMEOUT_S = 120;
+    private static final long UNREACHABLE_STEP_TIMEOUT_S = 5;
 
     private final BrokerConfig config;
     private EmbeddedZooKeeper embeddedZooKeeper;
@@ -100,9 +101,11 @@ public final class Broker implements AutoCloseable {
     private MetadataCache cache;
     private ReplicaManager replicaManager;
     private String replicaManagerDeployment;
+    private String replicaFetchServerDeployment;
     private int brokerId;
     private Listener listener;
     private boolean closed;
+    private long shutdownStepTimeoutS = START_TIMEOUT_S;
     private final BrokerMetrics metrics = BrokerMetrics.create();
     private volatile int brokerState = BrokerGauges.STARTING;
     private MetricsServer metricsServer;
@@ -185,7 +188,7 @@ public final class Broker implements AutoCloseable {
         replicaManager = new ReplicaManager(brokerId, store, cache, logShards, topicConfigs, brokerLogConfig,
             fetcherSettings(), this::onLeadershipChange);
         replicaManagerDeployment = await(vertx.deployVerticle(replicaManager));
-        await(vertx.deployVerticle(new ReplicaFetchServer(brokerId, logShards)));
+        replicaFetchServerDeployment = await(vertx.deployVerticle(new ReplicaFetchServer(brokerId, logShards, logManager)));
         MetadataNotifier notifier = new EventBusMetadataNotifier(vertx, cache, brokerId, replicaManager);
         isrWriter.notifier(notifier);
         await(replicaManager.reloadAll());
@@ -330,6 +333,10 @@ public final class Broker implements AutoCloseable {
         return future.toCompletionStage().toCompletableFuture().get(START_TIMEOUT_S, TimeUnit.SECONDS);
     }
 
+    private <T> T awaitStep(Future<T> future) throws Exception {
+        return future.toCompletionStage().toCompletableFuture().get(shutdownStepTimeoutS, TimeUnit.SECONDS);
+    }
+
     /**
      * Controlled shutdown: leave the cluster while still serving, so the controller moves
      * leadership to other in-sync replicas and clients follow it; then stop accepting clients,
@@ -345,26 +352,34 @@ public final class Broker implements AutoCloseable {
         // Resign first: the next controller moves leadership off this broker, and a lone broker keeps
         // leading its partitions instead of taking them offline on its way out.
         if (controllerDeployment != null)
-            quietly("stopping the controller", () -> await(vertx.undeploy(controllerDeployment)));
-        if (store != null)
+            quietly("stopping the controller", () -> awaitStep(vertx.undeploy(controllerDeployment)));
+        boolean zooKeeperReachable = store != null && store.isConnected();
+        // Undeploying a verticle with a clustered consumer, and leaving the Vert.x cluster, wait
+        // for ZooKeeper: without it, each step gets a short bound instead of the start-up timeout.
+        shutdownStepTimeoutS = store == null || zooKeeperReachable ? START_TIMEOUT_S : UNREACHABLE_STEP_TIMEOUT_S;
+        if (store != null && !zooKeeperReachable)
+            log.warn("ZooKeeper is unreachable: shutting down without leaving the cluster first (the session expires)");
+        if (zooKeeperReachable)
             quietly("unregistering from ZooKeeper", () -> store.unregisterBroker(brokerId));
-        if (cache != null && config.getBoolean("controlled.shutdown.enable"))
+        if (zooKeeperReachable && cache != null && config.getBoolean("controlled.shutdown.enable"))
             quietly("moving leadership away", this::awaitLeadershipMoved);
         if (networkDeployment != null)
-            quietly("stopping the network", () -> await(vertx.undeploy(networkDeployment)));
+            quietly("stopping the network", () -> awaitStep(vertx.undeploy(networkDeployment)));
         if (groupCoordinator != null)
-            quietly("stopping the group coordinator", () -> await(groupCoordinator.close()));
+            quietly("stopping the group coordinator", () -> awaitStep(groupCoordinator.close()));
         if (brokerWatch != null)
             quietly("closing the broker watch", () -> brokerWatch.close());
         if (replicaManagerDeployment != null)
-            quietly("stopping the replica fetchers", () -> await(vertx.undeploy(replicaManagerDeployment)));
+            quietly("stopping the replica fetchers", () -> awaitStep(vertx.undeploy(replicaManagerDeployment)));
+        if (replicaFetchServerDeployment != null)
+            quietly("stopping serving followers", () -> awaitStep(vertx.undeploy(replicaFetchServerDeployment)));
         for (String shard : shardDeployments)
-            quietly("stopping a log shard", () -> await(vertx.undeploy(shard)));
+            quietly("stopping a log shard", () -> awaitStep(vertx.undeploy(shard)));
         brokerState = BrokerGauges.SHUTTING_DOWN;
         if (logManager != null)
             quietly("closing the logs", () -> logManager.close());
         if (vertx != null)
-            quietly("leaving the cluster", () -> await(vertx.close()));
+            quietly("leaving the cluster", () -> awaitStep(vertx.close()));
         if (store != null)
             quietly("closing the ZooKeeper client", () -> store.close());
         if (embeddedZooKeeper != null)

@@ -23,6 +23,8 @@ import io.gregor.broker.log.DelayedFetch;
 import io.gregor.broker.log.EpochEndOffsetCommand;
 import io.gregor.broker.log.LogShards;
 import io.gregor.broker.log.ReadCommand;
+import io.gregor.storage.log.Log;
+import io.gregor.storage.log.LogManager;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -37,13 +39,23 @@ import io.vertx.core.eventbus.Message;
 public final class ReplicaFetchServer extends AbstractVerticle {
     private static final Logger log = LoggerFactory.getLogger(ReplicaFetchServer.class);
 
+    /** How often a follower's unchanged position is still passed on to the partition's shard. */
+    private static final long POSITION_REFRESH_MS = 1_000;
+
     private final int brokerId;
     private final LogShards shards;
+    private final LogManager logManager;
     private final DelayedFetch fetches;
+    /** Per follower and partition, what the shard was last told. */
+    private final Map<Integer, Map<TopicPartition, Forwarded>> forwarded = new HashMap<>();
 
-    public ReplicaFetchServer(int brokerId, LogShards shards) {
+    private record Forwarded(long fetchOffset, int leaderEpoch, long atMs) {
+    }
+
+    public ReplicaFetchServer(int brokerId, LogShards shards, LogManager logManager) {
         this.brokerId = brokerId;
         this.shards = shards;
+        this.logManager = logManager;
         this.fetches = new DelayedFetch(shards);
     }
 
@@ -85,28 +97,71 @@ public final class ReplicaFetchServer extends AbstractVerticle {
                     p.partitionMaxBytes(), p.currentLeaderEpoch()));
         }
         long deadline = System.currentTimeMillis() + Math.max(0, request.maxWaitMs());
-        return fetches.fetch(replicaId, specs, request.maxBytes(), request.minBytes(), deadline).map(results -> {
-            FetchResponseData response = new FetchResponseData();
-            Map<String, FetchResponseData.FetchableTopicResponse> topics = new LinkedHashMap<>();
-            for (ReadCommand.Spec spec : specs) {
-                ReadCommand.Result result = results.get(spec.tp());
-                FetchResponseData.FetchableTopicResponse topic = topics.computeIfAbsent(spec.tp().topic(), name -> {
-                    FetchResponseData.FetchableTopicResponse t = new FetchResponseData.FetchableTopicResponse().setTopic(name);
-                    response.responses().add(t);
-                    return t;
-                });
-                topic.partitions().add(new FetchResponseData.PartitionData().setPartitionIndex(spec.tp().partition())
-                    .setErrorCode(result.error().code()).setHighWatermark(result.highWatermark())
-                    .setLogStartOffset(result.logStartOffset())
-                    .setRecords(result.records().isEmpty() ? MemoryRecords.EMPTY
-                        : MemoryRecords.readableRecords(result.records().records())));
-            }
-            try {
-                return InterBroker.encode(response, InterBroker.FETCH_VERSION);
-            } finally {
-                results.values().forEach(r -> r.records().close());
-            }
+        Map<TopicPartition, Forwarded> forwarded = this.forwarded.computeIfAbsent(replicaId, r -> new HashMap<>());
+        return fetchNews(replicaId, specs, forwarded, request.maxBytes(), request.minBytes(), deadline)
+            .map(results -> encode(specs, results));
+    }
+
+    /**
+     * Reads only the partitions with news for this follower: records past its fetch offset, or a
+     * fetch offset (or leader epoch) the shard has not been told, which may move the high watermark
+     * and keeps the follower in the ISR. A follower's fetch names every partition it follows from
+     * this broker; asking every shard each time cost most of an acks=all round trip. Positions are
+     * passed on at least every {@link #POSITION_REFRESH_MS}, so an idle follower stays caught up.
+     * With nothing to read, waits for an append on any of them, as a delayed fetch does.
+     */
+    private Future<Map<TopicPartition, ReadCommand.Result>> fetchNews(int replicaId, List<ReadCommand.Spec> specs,
+                                                                     Map<TopicPartition, Forwarded> forwarded,
+                                                                     int maxBytes, int minBytes, long deadline) {
+        long now = System.currentTimeMillis();
+        List<ReadCommand.Spec> news = new ArrayList<>();
+        for (ReadCommand.Spec spec : specs) {
+            Forwarded last = forwarded.get(spec.tp());
+            if (last == null || last.fetchOffset() != spec.fetchOffset() || last.leaderEpoch() != spec.currentLeaderEpoch()
+                    || now - last.atMs() >= POSITION_REFRESH_MS || logEndOffset(spec.tp()) > spec.fetchOffset())
+                news.add(spec);
+        }
+        Future<Map<TopicPartition, ReadCommand.Result>> read = news.isEmpty() ? Future.succeededFuture(Map.of())
+            : fetches.read(replicaId, news, maxBytes);
+        return read.compose(results -> {
+            news.forEach(s -> forwarded.put(s.tp(), new Forwarded(s.fetchOffset(), s.currentLeaderEpoch(), now)));
+            long remaining = deadline - System.currentTimeMillis();
+            if (remaining <= 0 || specs.isEmpty() || (!results.isEmpty() && DelayedFetch.satisfied(results, minBytes)))
+                return Future.succeededFuture(results);
+            results.values().forEach(r -> r.records().close());
+            return fetches.awaitData(replicaId, specs, remaining)
+                .compose(woken -> fetchNews(replicaId, specs, forwarded, maxBytes, minBytes, deadline));
         });
+    }
+
+    /** Read across threads: the log end offset is volatile, and only a hint here (the shard decides). */
+    private long logEndOffset(TopicPartition tp) {
+        return logManager.getLog(tp).map(Log::logEndOffset).orElse(Long.MAX_VALUE);
+    }
+
+    private static Buffer encode(List<ReadCommand.Spec> specs, Map<TopicPartition, ReadCommand.Result> results) {
+        FetchResponseData response = new FetchResponseData();
+        Map<String, FetchResponseData.FetchableTopicResponse> topics = new LinkedHashMap<>();
+        for (ReadCommand.Spec spec : specs) {
+            ReadCommand.Result result = results.get(spec.tp());
+            if (result == null)
+                continue; // nothing new: the follower keeps its position, as with an incremental fetch session
+            FetchResponseData.FetchableTopicResponse topic = topics.computeIfAbsent(spec.tp().topic(), name -> {
+                FetchResponseData.FetchableTopicResponse t = new FetchResponseData.FetchableTopicResponse().setTopic(name);
+                response.responses().add(t);
+                return t;
+            });
+            topic.partitions().add(new FetchResponseData.PartitionData().setPartitionIndex(spec.tp().partition())
+                .setErrorCode(result.error().code()).setHighWatermark(result.highWatermark())
+                .setLogStartOffset(result.logStartOffset())
+                .setRecords(result.records().isEmpty() ? MemoryRecords.EMPTY
+                    : MemoryRecords.readableRecords(result.records().records())));
+        }
+        try {
+            return InterBroker.encode(response, InterBroker.FETCH_VERSION);
+        } finally {
+            results.values().forEach(r -> r.records().close());
+        }
     }
 
     private Future<Buffer> epochEndOffsets(OffsetForLeaderEpochRequestData request) {

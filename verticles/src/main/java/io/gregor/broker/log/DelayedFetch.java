@@ -36,7 +36,8 @@ public final class DelayedFetch {
         });
     }
 
-    private Future<Map<TopicPartition, ReadCommand.Result>> read(int replicaId, List<ReadCommand.Spec> specs, int maxBytes) {
+    /** One read of {@code specs} on their shards, without waiting. */
+    public Future<Map<TopicPartition, ReadCommand.Result>> read(int replicaId, List<ReadCommand.Spec> specs, int maxBytes) {
         Map<Integer, List<ReadCommand.Spec>> byShard = shards.byShard(specs, ReadCommand.Spec::tp);
         List<Future<Map<TopicPartition, ReadCommand.Result>>> replies = new ArrayList<>();
         byShard.forEach((shard, shardSpecs) -> replies.add(shards.send(shard, new ReadCommand(replicaId, shardSpecs, maxBytes))));
@@ -47,7 +48,8 @@ public final class DelayedFetch {
         });
     }
 
-    private static boolean satisfied(Map<TopicPartition, ReadCommand.Result> results, int minBytes) {
+    /** Whether the results hold an error or at least {@code minBytes} of records. */
+    public static boolean satisfied(Map<TopicPartition, ReadCommand.Result> results, int minBytes) {
         long bytes = 0;
         for (ReadCommand.Result result : results.values()) {
             if (result.error() != Errors.NONE)
@@ -57,7 +59,8 @@ public final class DelayedFetch {
         return bytes >= minBytes;
     }
 
-    private Future<Boolean> awaitData(int replicaId, List<ReadCommand.Spec> specs, long maxWaitMs) {
+    /** Completes once any of {@code specs} has data past its fetch offset, or after {@code maxWaitMs}. */
+    public Future<Boolean> awaitData(int replicaId, List<ReadCommand.Spec> specs, long maxWaitMs) {
         Map<Integer, List<ReadCommand.Spec>> byShard = shards.byShard(specs, ReadCommand.Spec::tp);
         List<Future<Boolean>> waits = new ArrayList<>();
         byShard.forEach((shard, shardSpecs) -> {
