@@ -1,6 +1,7 @@
 package io.gregor.broker;
 
 import java.io.IOException;
+import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.util.ArrayList;
@@ -11,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.common.internals.Topic;
@@ -87,6 +89,8 @@ public final class Broker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Broker.class);
     private static final long START_TIMEOUT_S = 120;
     private static final long UNREACHABLE_STEP_TIMEOUT_S = 5;
+    /** Below Linux's default ephemeral port range (32768-60999). */
+    private static final int FREE_PORT_LOW = 20000, FREE_PORT_HIGH = 32768;
 
     private final BrokerConfig config;
     private EmbeddedZooKeeper embeddedZooKeeper;
@@ -283,14 +287,26 @@ public final class Broker implements AutoCloseable {
         return generated;
     }
 
-    /** Port 0 means "any free port": picked once here so every network verticle and ZooKeeper agree on it. */
+    /**
+     * Port 0 means "any free port": picked once here so every network verticle and ZooKeeper agree
+     * on it. It is picked below the ephemeral range (where the kernel takes the local ports of
+     * outgoing connections and of other port-0 binds), so that nothing can take it between this
+     * probe and the network verticles' bind.
+     */
     private static Listener bindableListener(Listener configured) throws IOException {
         if (configured.port() != 0)
             return configured;
-        try (ServerSocket probe = new ServerSocket()) {
-            probe.bind(new InetSocketAddress(configured.bindHost(), 0));
-            return new Listener(configured.name(), configured.host(), probe.getLocalPort());
+        for (int attempt = 0; attempt < 200; attempt++) {
+            int port = ThreadLocalRandom.current().nextInt(FREE_PORT_LOW, FREE_PORT_HIGH);
+            try (ServerSocket probe = new ServerSocket()) {
+                probe.bind(new InetSocketAddress(configured.bindHost(), port));
+                return new Listener(configured.name(), configured.host(), port);
+            } catch (BindException taken) {
+                // try another
+            }
         }
+        throw new BindException("No free port between " + FREE_PORT_LOW + " and " + FREE_PORT_HIGH + " on "
+            + configured.bindHost());
     }
 
     private Listener advertisedListener() {

@@ -27,7 +27,6 @@ import io.gregor.coordination.zk.BrokerRegistration;
 import io.gregor.coordination.zk.PartitionState;
 import io.gregor.coordination.zk.TopicAssignment;
 import io.gregor.coordination.zk.ZkMetadataStore;
-import io.gregor.coordination.zk.ZkVersionConflictException;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 
@@ -61,8 +60,6 @@ public final class ControllerVerticle extends VerticleBase {
     private static final Logger log = LoggerFactory.getLogger(ControllerVerticle.class);
     private static final int NO_CONTROLLER = -1;
     private static final long RETRY_MS = 1000;
-    /** Conditional writes per partition before the whole sweep is retried later. */
-    private static final int UPDATE_ATTEMPTS = 3;
 
     private final ZkMetadataStore store;
     private final int brokerId;
@@ -256,14 +253,8 @@ public final class ControllerVerticle extends VerticleBase {
                 Optional<PartitionState> next = PartitionStateChange.onBrokersChange(replicas, current, live, unclean, epoch);
                 if (next.isEmpty())
                     continue;
-                try {
-                    store.updatePartitionState(name, partition, next.get());
-                } catch (ZkVersionConflictException e) {
-                    if (attempt == UPDATE_ATTEMPTS)
-                        throw e;
-                    conflicts.add(partition);
+                if (!ConditionalWrite.write(store, name, partition, next.get(), attempt, conflicts))
                     continue;
-                }
                 changed.add(name);
                 logChange(name, partition, current, next.get());
             }

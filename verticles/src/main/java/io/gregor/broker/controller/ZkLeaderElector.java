@@ -29,8 +29,6 @@ import io.gregor.coordination.zk.ZkVersionConflictException;
  */
 public final class ZkLeaderElector {
     private static final Logger log = LoggerFactory.getLogger(ZkLeaderElector.class);
-    /** Conditional writes per partition before giving up: only a partition changing all the time exhausts them. */
-    private static final int UPDATE_ATTEMPTS = 3;
 
     private final ZkMetadataStore store;
 
@@ -97,14 +95,8 @@ public final class ZkLeaderElector {
                 ReplicaLeaderElection.Outcome outcome =
                     ReplicaLeaderElection.elect(type, replicas, current, liveBrokers, controllerEpoch);
                 if (outcome.newState().isPresent()) {
-                    try {
-                        store.updatePartitionState(name, partition, outcome.newState().get());
-                    } catch (ZkVersionConflictException e) {
-                        if (attempt == UPDATE_ATTEMPTS)
-                            throw e;
-                        conflicts.add(partition);
+                    if (!ConditionalWrite.write(store, name, partition, outcome.newState().get(), attempt, conflicts))
                         continue;
-                    }
                     changed.add(name);
                     log.info("Partition {}: leader {} -> {} by {} election, leader epoch {}", tp, current.leader(),
                         outcome.newState().get().leader(), type, outcome.newState().get().leaderEpoch());
