@@ -175,21 +175,4 @@ bench_broker() {
 }
 
 log "results: $csv (raw outputs and broker logs in $raw/); records=$records e2e=$e2e_n reps=$reps timeout=${tool_timeout}s"
-failed=""
-for ((r = 1; r <= reps; r++)); do
-  order="$brokers"  # every other repetition in reverse order, so that a drift in load spreads evenly
-  (( r % 2 == 0 )) && order="$(echo "$brokers" | tr ' ' '\n' | tac | tr '\n' ' ')"
-  for b in $order; do
-    case "$b" in gregor|kafka) ;; *) die "unknown broker $b (gregor, kafka)" ;; esac
-    bench_broker "$b" "$r" || failed+=" $b-r$r"
-  done
-done
-log "done"
-if command -v python3 >/dev/null; then
-  python3 "$here/summary.py" "$csv" || true
-else
-  column -s, -t <"$csv"
-fi
-echo
-echo "raw: $csv, $raw/"
-[ -z "$failed" ] || { echo "broker.sh: incomplete runs:$failed (broker logs in $raw/)" >&2; exit 1; }
+run_reps bench_broker

@@ -375,3 +375,27 @@ rec_threads() {
     | awk '{t[$2] += $1} END {for (k in t) if (t[k] >= 10) printf "%s %.2f\n", k, t[k] / 1000}' | sort -k2 -rn | head -12 \
     | while read -r name cpu; do rec "$b" "$r" threads "$name" "$cpu"; done
 }
+
+# run_reps FUNCTION: calls FUNCTION BROKER REP for every repetition and broker of --brokers (every
+# other repetition in reverse order, so that a drift in load spreads evenly), prints the summary,
+# and fails naming the runs that did not complete.
+run_reps() {
+  local fn=$1 failed="" order b r
+  for ((r = 1; r <= reps; r++)); do
+    order="$brokers"
+    (( r % 2 == 0 )) && order="$(echo "$brokers" | tr ' ' '\n' | tac | tr '\n' ' ')"
+    for b in $order; do
+      case "$b" in gregor|kafka) ;; *) die "unknown broker $b (gregor, kafka)" ;; esac
+      "$fn" "$b" "$r" || failed+=" $b-r$r"
+    done
+  done
+  log "done"
+  if command -v python3 >/dev/null; then
+    python3 "$here/summary.py" "$csv" || true
+  else
+    column -s, -t <"$csv"
+  fi
+  echo
+  echo "raw: $csv, $raw/"
+  [ -z "$failed" ] || die "incomplete runs:$failed (logs in $raw/)"
+}
