@@ -46,10 +46,6 @@ public final class ReplicaTracker {
         }
     }
 
-    public List<Integer> replicas() {
-        return replicas;
-    }
-
     public List<Integer> isr() {
         return isr;
     }

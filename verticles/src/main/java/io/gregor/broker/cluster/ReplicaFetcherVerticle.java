@@ -98,10 +98,6 @@ public final class ReplicaFetcherVerticle extends AbstractVerticle {
         removed.forEach(partitions::remove);
     }
 
-    int size() {
-        return partitions.size();
-    }
-
     private void pump() {
         if (inFlight || partitions.isEmpty())
             return;

@@ -5,7 +5,6 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Function;
 
 import org.apache.kafka.common.TopicPartition;
@@ -64,10 +63,6 @@ final class ReplicaFetchers {
             return Future.succeededFuture();
         })));
         return Future.all(removed).mapEmpty();
-    }
-
-    Set<TopicPartition> following() {
-        return Set.copyOf(following.keySet());
     }
 
     Future<Void> close() {
