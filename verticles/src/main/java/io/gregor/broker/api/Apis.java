@@ -1,6 +1,5 @@
 package io.gregor.broker.api;
 
-import io.gregor.broker.log.DelayedFetch;
 import io.gregor.broker.log.LogShards;
 import io.gregor.broker.metadata.MetadataCache;
 import io.gregor.broker.metadata.TopicManager;
@@ -10,9 +9,4 @@ import io.vertx.core.Vertx;
 /** What every API handler works with. */
 public record Apis(Vertx vertx, BrokerSettings settings, MetadataCache metadata, LogShards shards, TopicManager topics,
                    BrokerMetrics metrics) {
-
-    /** Long-polled reads over the shards. */
-    public DelayedFetch fetches() {
-        return new DelayedFetch(shards);
-    }
 }

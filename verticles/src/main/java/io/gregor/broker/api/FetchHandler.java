@@ -17,6 +17,7 @@ import org.apache.kafka.common.record.MemoryRecords;
 import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.FetchRequest;
 
+import io.gregor.broker.log.DelayedFetch;
 import io.gregor.broker.log.ReadCommand;
 import io.gregor.broker.metadata.MetadataImage;
 import io.gregor.broker.metadata.TopicImage;
@@ -34,9 +35,11 @@ import io.vertx.core.Future;
  */
 public final class FetchHandler implements ApiHandler {
     private final Apis apis;
+    private final DelayedFetch fetches;
 
     public FetchHandler(Apis apis) {
         this.apis = apis;
+        this.fetches = new DelayedFetch(apis.shards());
     }
 
     /** One requested partition, in request order, with the topic id it was asked by. */
@@ -72,7 +75,7 @@ public final class FetchHandler implements ApiHandler {
         }
         int maxBytes = version >= 3 ? Math.min(data.maxBytes(), apis.settings().fetchMaxBytes()) : Integer.MAX_VALUE;
         long deadline = System.currentTimeMillis() + Math.max(0, data.maxWaitMs());
-        return apis.fetches().fetch(ReadCommand.CONSUMER, specs, maxBytes, data.minBytes(), deadline)
+        return fetches.fetch(ReadCommand.CONSUMER, specs, maxBytes, data.minBytes(), deadline)
             .map(results -> response(context, version, wanted, results, apis.metrics()));
     }
 
