@@ -38,7 +38,10 @@ public final class MetricsServer extends VerticleBase {
 
     @Override
     public Future<?> start() {
-        HttpServerOptions options = new HttpServerOptions().setCompressionSupported(true).setIdleTimeout(60);
+        // HTTP/1.1 only, as Prometheus scrapes: a client asking to upgrade to h2c (Java's HttpClient does
+        // by default) was seen getting part of the page as raw bytes where HTTP/2 frames should be.
+        HttpServerOptions options = new HttpServerOptions().setCompressionSupported(true).setIdleTimeout(60)
+            .setHttp2ClearTextEnabled(false);
         return vertx.createHttpServer(options)
             .requestHandler(this::handle)
             // A scraper or health check hanging up early is not the broker's problem.
